@@ -1,0 +1,96 @@
+"""One typed settings object, read from ``WANGJIAN_*`` environment variables.
+
+Built once at start (``Settings.load()``); a misspelled ``WANGJIAN_`` variable is an error,
+not a silently ignored value.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "WANGJIAN_"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used, with a message naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    data_dir: Path = Field(
+        Path("wangjian-data"),
+        description="Folder for the SQLite database and the evidence files.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; plain postgresql://user@host/db works. "
+        "Default: SQLite file wangjian.db in the data directory.",
+    )
+    chromium: Path | None = Field(
+        None,
+        description="Chromium executable for pages that need a browser. "
+        "Default: chromium on PATH, else Playwright's own download.",
+    )
+    packs_dir: Path | None = Field(
+        None, description="Folder of rule packs (*.yaml). Default: the packs shipped in rules/packs."
+    )
+    concurrency: int = Field(8, ge=1, le=256, description="Concurrent requests of a sweep.")
+    download_delay: float = Field(0.0, ge=0, description="Seconds between requests to one site.")
+    max_pages: int = Field(
+        0, ge=0, description="Stop a sweep after this many responses (0: no limit)."
+    )
+    log_level: str = Field("WARNING", description="Scrapy log level.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _url_has_scheme(cls, value: str | None) -> str | None:
+        if value is not None and "://" not in value:
+            raise ValueError(f"not a database URL: {value!r} (expected e.g. sqlite:///x.db)")
+        return value
+
+    @classmethod
+    def load(cls, **overrides) -> Settings:
+        """Read the environment, refusing unknown ``WANGJIAN_*`` names."""
+        known = {ENV_PREFIX + name.upper() for name in cls.model_fields}
+        unknown = sorted(k for k in os.environ if k.startswith(ENV_PREFIX) and k not in known)
+        if unknown:
+            raise SettingsError(
+                f"unknown setting {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise SettingsError(problems) from None
+
+    @property
+    def db_url(self) -> str:
+        """The database URL to connect to, defaulting to SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'wangjian.db').resolve()}"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    def chromium_path(self) -> str | None:
+        """The browser to launch, or None to let Playwright use its own download."""
+        if self.chromium:
+            if not self.chromium.exists():
+                raise SettingsError(f"WANGJIAN_CHROMIUM: no such file: {self.chromium}")
+            return str(self.chromium)
+        for name in ("chromium", "chromium-browser", "google-chrome"):
+            found = shutil.which(name)
+            if found:
+                return found
+        return None
