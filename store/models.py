@@ -1,0 +1,282 @@
+"""The tables: what was swept, what was seen, what fired and which leads it made."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from store.base import (
+    Base,
+    Code,
+    ExternalId,
+    IntPK,
+    Money,
+    RegionCode,
+    Sha256,
+    Timestamp,
+    Url,
+    utcnow,
+)
+
+
+class SweepStatus(enum.StrEnum):
+    running = "running"
+    finished = "finished"
+    failed = "failed"
+    interrupted = "interrupted"
+
+
+class LeadStatus(enum.StrEnum):
+    new = "new"
+    reviewing = "reviewing"
+    referred = "referred"
+    dismissed = "dismissed"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    # VARCHAR + CHECK rather than a native PostgreSQL enum: adding a status later is then an
+    # ordinary migration on both backends.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Platform(Base):
+    __tablename__ = "platforms"
+
+    id: Mapped[IntPK]
+    code: Mapped[Code] = mapped_column(unique=True)
+    name: Mapped[str]
+    base_url: Mapped[Url]
+
+
+class Sweep(Base):
+    __tablename__ = "sweeps"
+
+    id: Mapped[IntPK]
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    started_at: Mapped[Timestamp]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[SweepStatus] = mapped_column(
+        _enum(SweepStatus, "sweep_status"), default=SweepStatus.running
+    )
+    profile: Mapped[str | None]
+    pack_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    platform: Mapped[Platform] = relationship()
+
+
+class _Seen:
+    """Columns of everything a sweep can see on a platform."""
+
+    id: Mapped[IntPK]
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
+    external_id: Mapped[ExternalId]
+    first_seen: Mapped[Timestamp]
+    last_seen: Mapped[Timestamp]
+    last_sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id"), index=True)
+
+    @declared_attr
+    def platform(cls) -> Mapped[Platform]:
+        return relationship(Platform)
+
+    @declared_attr
+    def last_sweep(cls) -> Mapped[Sweep]:
+        return relationship(Sweep)
+
+
+class Shop(_Seen, Base):
+    __tablename__ = "shops"
+    __table_args__ = (UniqueConstraint("platform_id", "external_id"),)
+
+    url: Mapped[Url]
+    name: Mapped[str] = mapped_column(default="")
+    company_name: Mapped[str | None]
+    uscc: Mapped[Code | None]
+    uscc_valid: Mapped[bool | None]
+    licence_present: Mapped[bool] = mapped_column(default=False)
+    licence_image_only: Mapped[bool] = mapped_column(default=False)
+    permits: Mapped[list[str]] = mapped_column(default=list)
+    categories: Mapped[list[str]] = mapped_column(default=list)
+    region_code: Mapped[RegionCode | None]
+    # None until the shop page itself is fetched: a listing may name its shop first.
+    page_sha256: Mapped[Sha256 | None]
+    fetched_at: Mapped[datetime | None]
+
+    kind = "shop"
+
+
+class Listing(_Seen, Base):
+    __tablename__ = "listings"
+    __table_args__ = (UniqueConstraint("platform_id", "external_id"),)
+
+    url: Mapped[Url]
+    title: Mapped[str]
+    description: Mapped[str] = mapped_column(default="")
+    price: Mapped[Money | None]
+    original_price: Mapped[Money | None]
+    category: Mapped[str] = mapped_column(default="")
+    ship_from: Mapped[str] = mapped_column(default="")
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
+    region_code: Mapped[RegionCode | None]
+    page_sha256: Mapped[Sha256]
+    encoding: Mapped[Code]
+    rendered: Mapped[bool] = mapped_column(default=False)
+    fetched_at: Mapped[datetime]
+
+    shop: Mapped[Shop | None] = relationship()
+
+    kind = "listing"
+
+
+class PriceObservation(Base):
+    """The price a listing showed in one sweep (《规范促销行为暂行规定》§20 needs the history)."""
+
+    __tablename__ = "price_observations"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "sweep_id"),
+        Index("ix_price_observations_listing_observed", "listing_id", "observed_at"),
+    )
+
+    id: Mapped[IntPK]
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id"), index=True)
+    observed_at: Mapped[Timestamp]
+    price: Mapped[Money]
+    original_price: Mapped[Money | None]
+
+
+class Ad(_Seen, Base):
+    __tablename__ = "ads"
+    __table_args__ = (UniqueConstraint("platform_id", "external_id"),)
+
+    slot: Mapped[Code]
+    text: Mapped[str]
+    target_url: Mapped[Url | None]
+    labelled: Mapped[bool]
+    page_url: Mapped[Url]
+
+    kind = "ad"
+
+
+Target = Listing | Shop | Ad
+
+# Exactly one of the three target columns is set. CASE keeps it portable: PostgreSQL cannot
+# add booleans.
+_ONE_TARGET = " + ".join(
+    f"(CASE WHEN {c} IS NOT NULL THEN 1 ELSE 0 END)" for c in ("listing_id", "shop_id", "ad_id")
+) + " = 1"
+
+
+class _Targeted:
+    """A row about exactly one listing, shop or ad."""
+
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    ad_id: Mapped[int | None] = mapped_column(ForeignKey("ads.id", ondelete="CASCADE"))
+
+    @declared_attr
+    def listing(cls) -> Mapped[Listing | None]:
+        return relationship(Listing)
+
+    @declared_attr
+    def shop(cls) -> Mapped[Shop | None]:
+        return relationship(Shop)
+
+    @declared_attr
+    def ad(cls) -> Mapped[Ad | None]:
+        return relationship(Ad)
+
+    @property
+    def target(self) -> Target:
+        return self.listing or self.shop or self.ad  # type: ignore[return-value]
+
+    @property
+    def target_kind(self) -> str:
+        return "listing" if self.listing_id else "shop" if self.shop_id else "ad"
+
+
+class RuleHit(_Targeted, Base):
+    __tablename__ = "rule_hits"
+    __table_args__ = (
+        CheckConstraint(_ONE_TARGET, name="one_target"),
+        Index("ix_rule_hits_listing_id", "listing_id"),
+        Index("ix_rule_hits_shop_id", "shop_id"),
+        Index("ix_rule_hits_ad_id", "ad_id"),
+    )
+
+    id: Mapped[IntPK]
+    pack_id: Mapped[Code]
+    pack_version: Mapped[Code]
+    rule_id: Mapped[str]
+    severity: Mapped[Code]
+    weight: Mapped[float]
+    field: Mapped[Code]
+    start: Mapped[int]
+    end: Mapped[int]
+    matched: Mapped[str]
+    term: Mapped[str]
+    via: Mapped[Code]
+    note: Mapped[str] = mapped_column(default="")
+    legal_basis: Mapped[str] = mapped_column(default="")
+    sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
+    created_at: Mapped[Timestamp]
+
+
+class Lead(_Targeted, Base):
+    """One category of suspicion about one target; re-scoring updates it, never duplicates it.
+
+    NULLs are distinct in unique constraints on both SQLite and PostgreSQL, so one constraint
+    per target column gives "unique per (target, category)" without a computed key.
+    """
+
+    __tablename__ = "leads"
+    # The unique constraints' indexes also serve lookups by target: no separate index.
+    __table_args__ = (
+        CheckConstraint(_ONE_TARGET, name="one_target"),
+        UniqueConstraint("listing_id", "category"),
+        UniqueConstraint("shop_id", "category"),
+        UniqueConstraint("ad_id", "category"),
+    )
+
+    id: Mapped[IntPK]
+    category: Mapped[Code] = mapped_column(index=True)
+    score: Mapped[float]
+    pack_version: Mapped[Code]
+    region_code: Mapped[RegionCode | None]
+    status: Mapped[LeadStatus] = mapped_column(
+        _enum(LeadStatus, "lead_status"), default=LeadStatus.new, index=True
+    )
+    first_seen: Mapped[Timestamp]
+    last_seen: Mapped[Timestamp] = mapped_column(index=True)
+    last_sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
+
+    last_sweep: Mapped[Sweep | None] = relationship()
+
+
+__all__ = [
+    "Ad",
+    "Lead",
+    "LeadStatus",
+    "Listing",
+    "Platform",
+    "PriceObservation",
+    "RuleHit",
+    "Shop",
+    "Sweep",
+    "SweepStatus",
+    "Target",
+    "utcnow",
+]
