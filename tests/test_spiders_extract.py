@@ -168,6 +168,12 @@ def test_gbk_shop_without_charset_is_decoded_as_gb18030():
     )
 
 
+def test_short_gbk_page_is_decoded_as_gb18030():
+    # Too little text for charset detection: Scrapy alone reads this page as big5hkscs.
+    item = extract_listing(page("listing_gbk_short.html", "/item/L00062", "text/html"), PROFILE)
+    assert (item.title, item.price) == ("犀角", 5.0)
+
+
 def test_utf8_page_without_charset_stays_utf8():
     response = page("listing_full.html", "/item/L00042", "text/html")
     assert extract_listing(response, PROFILE).title == "特级 燕窝 即食 孕妇滋补"
