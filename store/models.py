@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, UniqueConstraint
@@ -175,9 +174,12 @@ Target = Listing | Shop | Ad
 
 # Exactly one of the three target columns is set. CASE keeps it portable: PostgreSQL cannot
 # add booleans.
-_ONE_TARGET = " + ".join(
-    f"(CASE WHEN {c} IS NOT NULL THEN 1 ELSE 0 END)" for c in ("listing_id", "shop_id", "ad_id")
-) + " = 1"
+_ONE_TARGET = (
+    " + ".join(
+        f"(CASE WHEN {c} IS NOT NULL THEN 1 ELSE 0 END)" for c in ("listing_id", "shop_id", "ad_id")
+    )
+    + " = 1"
+)
 
 
 class _Targeted:

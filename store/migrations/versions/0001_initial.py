@@ -61,7 +61,9 @@ def _target(table: str) -> list[sa.SchemaItem]:
         sa.CheckConstraint(ONE_TARGET, name=f"ck_{table}_one_target"),
         *(
             sa.ForeignKeyConstraint(
-                [f"{kind}_id"], [f"{kind}s.id"], name=f"fk_{table}_{kind}_id_{kind}s",
+                [f"{kind}_id"],
+                [f"{kind}s.id"],
+                name=f"fk_{table}_{kind}_id_{kind}s",
                 ondelete="CASCADE",
             )
             for kind in ("listing", "shop", "ad")
@@ -168,7 +170,9 @@ def upgrade() -> None:
         sa.Column("original_price", MONEY, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_price_observations"),
         sa.ForeignKeyConstraint(
-            ["listing_id"], ["listings.id"], name="fk_price_observations_listing_id_listings",
+            ["listing_id"],
+            ["listings.id"],
+            name="fk_price_observations_listing_id_listings",
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,83 @@
+"""The store's API for pipelines and the CLI (docs/contracts.md, "Store").
+
+Every function takes the caller's session and flushes, never commits: the pipeline or the
+CLI decides the transaction (``with store.db.session_scope(engine) as s:``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from store.leads import LeadRow, SummaryRow, lead_hits, lead_summary, list_leads, set_lead_status
+from store.models import Ad, Listing, PriceObservation, Shop
+from store.sweeps import finish_sweep, start_sweep, upsert_ad, upsert_listing, upsert_shop, utc
+from store.verdicts import record_verdict
+
+__all__ = [
+    "LeadRow",
+    "SummaryRow",
+    "ads_for_rescore",
+    "finish_sweep",
+    "lead_hits",
+    "lead_summary",
+    "list_leads",
+    "listings_for_rescore",
+    "lowest_price_before",
+    "record_verdict",
+    "set_lead_status",
+    "shops_for_rescore",
+    "start_sweep",
+    "upsert_ad",
+    "upsert_listing",
+    "upsert_shop",
+]
+
+Seen = TypeVar("Seen", Listing, Shop, Ad)
+
+
+def lowest_price_before(
+    s: Session, listing: Listing | int, when: datetime, days: int = 7
+) -> Decimal | None:
+    """Lowest price observed in the ``days`` before ``when`` (《规范促销行为暂行规定》§20)."""
+    listing_id = listing if isinstance(listing, int) else listing.id
+    when = utc(when)
+    return s.scalar(
+        select(func.min(PriceObservation.price)).where(
+            PriceObservation.listing_id == listing_id,
+            PriceObservation.observed_at >= when - timedelta(days=days),
+            PriceObservation.observed_at < when,
+        )
+    )
+
+
+def _in_batches(s: Session, model: type[Seen], batch: int, *options: Any) -> Iterator[Seen]:
+    # Keyset pages keep each query small however many rows there are.
+    last = 0
+    while True:
+        rows = s.scalars(
+            select(model).where(model.id > last).order_by(model.id).limit(batch).options(*options)
+        ).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].id
+
+
+def listings_for_rescore(s: Session, batch: int = 500) -> Iterator[Listing]:
+    """Every stored listing (with its shop), in id order, fetched ``batch`` at a time."""
+    return _in_batches(s, Listing, batch, selectinload(Listing.shop))
+
+
+def shops_for_rescore(s: Session, batch: int = 500) -> Iterator[Shop]:
+    """Every shop whose page has been fetched, in id order."""
+    return (shop for shop in _in_batches(s, Shop, batch) if shop.fetched_at is not None)
+
+
+def ads_for_rescore(s: Session, batch: int = 500) -> Iterator[Ad]:
+    return _in_batches(s, Ad, batch)

@@ -1,0 +1,227 @@
+"""Writing what a sweep sees: the sweep itself, listings (with their prices), shops, ads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from spiders.items import AdItem, ListingItem, PageCapture, ShopItem
+from store import places
+from store.models import (
+    Ad,
+    Lead,
+    Listing,
+    Platform,
+    PriceObservation,
+    Shop,
+    Sweep,
+    SweepStatus,
+    utcnow,
+)
+
+Seen = TypeVar("Seen", Listing, Shop, Ad)
+CENT = Decimal("0.01")
+
+
+def _money(value: float | None) -> Decimal | None:
+    # Through str() so 12.1 stays 12.10 rather than 12.0999999…
+    return None if value is None else Decimal(str(value)).quantize(CENT)
+
+
+def utc(value: datetime) -> datetime:
+    """Capture times without an offset are UTC (the spiders' clocks)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _platform(s: Session, code: str, name: str | None = None, base_url: str | None = None):
+    platform = s.scalars(select(Platform).where(Platform.code == code)).one_or_none()
+    if platform is None:
+        platform = Platform(code=code, name=name or code, base_url=base_url or "")
+        s.add(platform)
+    else:
+        platform.name = name or platform.name
+        platform.base_url = base_url or platform.base_url
+    return platform
+
+
+def start_sweep(
+    s: Session,
+    platform_code: str,
+    platform_name: str,
+    base_url: str,
+    profile: Any,
+    pack_versions: Mapping[str, str],
+) -> Sweep:
+    """A new sweep in state running; the platform is created or its name refreshed."""
+    sweep = Sweep(
+        platform=_platform(s, platform_code, platform_name, base_url),
+        started_at=utcnow(),
+        status=SweepStatus.running,
+        profile=None if profile is None else str(profile),
+        pack_versions=dict(pack_versions),
+        stats={},
+    )
+    s.add(sweep)
+    s.flush()
+    return sweep
+
+
+def finish_sweep(
+    s: Session, sweep: Sweep, status: str | SweepStatus, stats: Mapping[str, Any]
+) -> Sweep:
+    sweep.status = SweepStatus(status)
+    sweep.stats = dict(stats)
+    sweep.finished_at = utcnow()
+    s.flush()
+    return sweep
+
+
+# ---------------------------------------------------------------- what a sweep sees
+
+
+def _sighting(
+    s: Session, model: type[Seen], sweep: Sweep, platform_code: str, external_id: str, at: datetime
+) -> Seen:
+    """The row for (platform, external_id), created if new, marked as seen ``at``."""
+    platform = _platform_of(s, sweep, platform_code)
+    row = s.scalars(
+        select(model).where(model.platform_id == platform.id, model.external_id == external_id)
+    ).one_or_none()
+    if row is None:
+        row = model(platform=platform, external_id=external_id, first_seen=at, last_seen=at)
+        s.add(row)
+    row.last_seen = max(row.last_seen, at)
+    row.last_sweep = sweep
+    return row
+
+
+def _platform_of(s: Session, sweep: Sweep, code: str) -> Platform:
+    return sweep.platform if sweep.platform.code == code else _platform(s, code)
+
+
+def _seen_at(page: PageCapture) -> datetime:
+    return utc(page.fetched_at)
+
+
+def _shop_named_by_listing(
+    s: Session, sweep: Sweep, item: ListingItem, at: datetime
+) -> Shop | None:
+    """The listing's shop; a stub (page not yet fetched) when its page has not been seen."""
+    if not item.shop_external_id:
+        return None
+    platform = _platform_of(s, sweep, item.platform)
+    shop = s.scalars(
+        select(Shop).where(
+            Shop.platform_id == platform.id, Shop.external_id == item.shop_external_id
+        )
+    ).one_or_none()
+    if shop is None:
+        shop = Shop(
+            platform=platform,
+            external_id=item.shop_external_id,
+            url=item.shop_url or "",
+            first_seen=at,
+            last_seen=at,
+            last_sweep=sweep,
+        )
+        s.add(shop)
+    elif not shop.url and item.shop_url:
+        shop.url = item.shop_url
+    return shop
+
+
+def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> Listing:
+    """Insert or update a listing by (platform, external_id) and record this sweep's price."""
+    at = _seen_at(item.page)
+    listing = _sighting(s, Listing, sweep, item.platform, item.external_id, at)
+    listing.url = item.url
+    listing.title = item.title
+    listing.description = item.description
+    listing.price = _money(item.price)
+    listing.original_price = _money(item.original_price)
+    listing.category = item.category
+    listing.ship_from = item.ship_from
+    listing.page_sha256 = item.page.sha256
+    listing.encoding = item.page.encoding
+    listing.rendered = item.page.rendered
+    listing.fetched_at = at
+    listing.shop = _shop_named_by_listing(s, sweep, item, at)
+    # 属地: the seller's registration (via the shop's USCC) outranks where goods ship from.
+    listing.region_code = (listing.shop and listing.shop.region_code) or places.region_of_place(
+        item.ship_from
+    )
+    s.flush()
+    if listing.price is not None:
+        _observe_price(s, sweep, listing, at)
+    return listing
+
+
+def _observe_price(s: Session, sweep: Sweep, listing: Listing, at: datetime) -> None:
+    observation = s.scalars(
+        select(PriceObservation).where(
+            PriceObservation.listing_id == listing.id, PriceObservation.sweep_id == sweep.id
+        )
+    ).one_or_none()
+    if observation is None:
+        observation = PriceObservation(listing_id=listing.id, sweep_id=sweep.id)
+        s.add(observation)
+    observation.observed_at = at
+    observation.price = listing.price
+    observation.original_price = listing.original_price
+    s.flush()
+
+
+def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> Shop:
+    """Insert or update a shop page; its USCC gives its region, passed on to its listings."""
+    at = _seen_at(item.page)
+    shop = _sighting(s, Shop, sweep, item.platform, item.external_id, at)
+    shop.url = item.url
+    shop.name = item.name
+    shop.company_name = item.company_name
+    shop.uscc = item.uscc
+    shop.uscc_valid = places.uscc_is_valid(item.uscc)
+    shop.licence_present = item.licence_present
+    shop.licence_image_only = item.licence_image_only
+    shop.permits = list(item.permits)
+    shop.categories = list(item.categories)
+    shop.region_code = places.region_of_uscc(item.uscc)
+    shop.page_sha256 = item.page.sha256
+    shop.fetched_at = at
+    s.flush()
+    if shop.region_code:
+        _pass_region_on(s, shop)
+    return shop
+
+
+def _pass_region_on(s: Session, shop: Shop) -> None:
+    """A shop seen after its listings: their leads move to the seller's region."""
+    listing_ids = select(Listing.id).where(Listing.shop_id == shop.id).scalar_subquery()
+    s.execute(
+        update(Listing)
+        .where(Listing.shop_id == shop.id)
+        .values(region_code=shop.region_code)
+        .execution_options(synchronize_session="fetch")
+    )
+    s.execute(
+        update(Lead)
+        .where((Lead.shop_id == shop.id) | Lead.listing_id.in_(listing_ids))
+        .values(region_code=shop.region_code)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def upsert_ad(s: Session, sweep: Sweep, item: AdItem) -> Ad:
+    """Insert or update an ad slot's creative by (platform, external_id)."""
+    ad = _sighting(s, Ad, sweep, item.platform, item.external_id, _seen_at(item.page))
+    ad.slot = item.slot
+    ad.text = item.text
+    ad.target_url = item.target_url
+    ad.labelled = item.labelled
+    ad.page_url = item.page.url
+    s.flush()
+    return ad

@@ -1,0 +1,79 @@
+"""Writing what the rules say about a target: its rule hits and its leads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urljoin
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from rules.record import Verdict
+from store.models import Ad, Lead, LeadStatus, Listing, RuleHit, Sweep, Target, utcnow
+from store.sweeps import utc
+
+
+def _target_column(model: type[RuleHit] | type[Lead], target: Target):
+    return getattr(model, f"{target.kind}_id")
+
+
+def _region_of(s: Session, target: Target) -> str | None:
+    if isinstance(target, Ad):
+        if not target.target_url:
+            return None
+        urls = {target.target_url, urljoin(target.page_url, target.target_url)}
+        return s.scalars(
+            select(Listing.region_code)
+            .where(Listing.platform_id == target.platform_id, Listing.url.in_(urls))
+            .limit(1)
+        ).first()
+    return target.region_code
+
+
+def record_verdict(
+    s: Session,
+    sweep: Sweep | None,
+    target: Target,
+    verdict: Verdict,
+    when: datetime | None = None,
+) -> list[Lead]:
+    """Replace the target's rule hits with the verdict's; upsert one lead per category.
+
+    A category that no longer fires keeps its lead (and the lead its last_seen): staff may
+    already be working on it. A lead's status is never changed here.
+    """
+    when = utcnow() if when is None else utc(when)
+    s.execute(delete(RuleHit).where(_target_column(RuleHit, target) == target.id))
+    for hit in verdict.hits:
+        s.add(
+            RuleHit(
+                **{f"{target.kind}_id": target.id},
+                **hit.model_dump(),
+                sweep_id=sweep.id if sweep else None,
+                created_at=when,
+            )
+        )
+    region = _region_of(s, target)
+    leads = []
+    for category in verdict.categories:
+        lead = s.scalars(
+            select(Lead).where(_target_column(Lead, target) == target.id, Lead.category == category)
+        ).one_or_none()
+        if lead is None:
+            lead = Lead(
+                **{f"{target.kind}_id": target.id},
+                category=category,
+                status=LeadStatus.new,
+                first_seen=when,
+            )
+            s.add(lead)
+        lead.score = verdict.pack_scores.get(category, verdict.score)
+        lead.pack_version = verdict.pack_versions.get(category) or next(
+            (h.pack_version for h in verdict.hits if h.pack_id == category), ""
+        )
+        lead.region_code = region
+        lead.last_seen = when
+        lead.last_sweep_id = sweep.id if sweep else None
+        leads.append(lead)
+    s.flush()
+    return leads

@@ -1,0 +1,145 @@
+"""store.db: engines, migrations, the models-vs-migrations check, sessions, errors."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from store.db import (
+    StoreError,
+    check,
+    check_connection,
+    current_revision,
+    head_revision,
+    make_engine,
+    masked_url,
+    session_scope,
+    upgrade,
+)
+from store.models import Platform, Sweep, SweepStatus
+
+TABLES = {
+    "ads",
+    "alembic_version",
+    "leads",
+    "listings",
+    "platforms",
+    "price_observations",
+    "rule_hits",
+    "shops",
+    "sweeps",
+}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_plain_postgres_urls_mean_psycopg():
+    assert make_engine("postgresql://u@127.0.0.1/x").url.drivername == "postgresql+psycopg"
+    assert make_engine("postgres://u@127.0.0.1/x").url.drivername == "postgresql+psycopg"
+    assert make_engine("postgresql+psycopg://u@h/x").url.drivername == "postgresql+psycopg"
+
+
+def test_masked_url_hides_the_password_and_the_driver():
+    url = make_engine("postgres://alice:s3cret@127.0.0.1:5433/leads").url
+    assert masked_url(url) == "postgresql://alice:***@127.0.0.1:5433/leads"
+
+
+def test_unreachable_database_names_the_url_and_masks_the_password():
+    port = closed_port()
+    engine = make_engine(f"postgresql://postgres:hunter2@127.0.0.1:{port}/x")
+    with pytest.raises(StoreError) as caught:
+        check_connection(engine)
+    message = str(caught.value)
+    assert message.startswith(f"cannot reach database postgresql://postgres:***@127.0.0.1:{port}/x: ")
+    assert "hunter2" not in message
+    assert "refused" in message.lower()
+    with pytest.raises(StoreError, match="cannot reach database"):
+        upgrade(engine)
+
+
+def test_sqlite_engine_creates_the_folder_and_sets_pragmas(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'a' / 'b' / 'w.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+    assert (tmp_path / "a" / "b" / "w.db").is_file()
+
+
+def test_upgrade_creates_every_table_and_check_finds_no_difference(db_url):
+    engine = make_engine(db_url)
+    assert current_revision(engine) is None
+    assert upgrade(db_url) == head_revision() == "0001"
+    assert set(inspect(engine).get_table_names()) == TABLES
+    assert current_revision(engine) == "0001"
+    assert check(engine) == []
+    # Upgrading a database that is already at head is a no-op.
+    assert upgrade(engine) == "0001"
+    engine.dispose()
+
+
+def test_check_reports_a_schema_that_drifted(db_engine):
+    with db_engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_leads_status"))
+    differences = check(db_engine)
+    assert [d[0] for d in differences] == ["add_index"]
+    assert differences[0][1].name == "ix_leads_status"
+
+
+def test_unknown_revision_is_a_clear_error(db_engine):
+    with db_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError) as caught:
+        upgrade(db_engine)
+    assert "schema revision 9999" in str(caught.value)
+    assert "newest known: 0001" in str(caught.value)
+
+
+def test_older_revision_is_upgraded(db_url):
+    engine = make_engine(db_url)
+    # An empty database is the oldest revision there is; going to 0001 then head is stepwise.
+    assert upgrade(engine, "0001") == "0001"
+    assert upgrade(engine) == head_revision()
+    engine.dispose()
+
+
+def test_session_scope_commits_on_success_and_rolls_back_on_error(db_engine):
+    with session_scope(db_engine) as s:
+        s.add(Platform(code="demo", name="演示商城", base_url="http://127.0.0.1:1/"))
+    with pytest.raises(RuntimeError):
+        with session_scope(db_engine) as s:
+            s.add(Platform(code="other", name="other", base_url=""))
+            s.flush()
+            raise RuntimeError("boom")
+    with session_scope(db_engine) as s:
+        assert s.scalars(select(Platform.code)).all() == ["demo"]
+        assert s.scalars(select(Platform.name)).one() == "演示商城"
+
+
+def test_datetimes_come_back_aware_in_utc(db_engine):
+    beijing = timezone(timedelta(hours=8))
+    started = datetime(2026, 11, 11, 0, 0, 0, 123456, tzinfo=beijing)
+    with session_scope(db_engine) as s:
+        platform = Platform(code="demo", name="demo", base_url="")
+        s.add(Sweep(platform=platform, started_at=started, pack_versions={"wildlife": "1"}))
+    with session_scope(db_engine) as s:
+        sweep = s.scalars(select(Sweep)).one()
+        assert sweep.started_at == datetime(2026, 11, 10, 16, 0, 0, 123456, tzinfo=UTC)
+        assert sweep.started_at.tzinfo == UTC
+        assert sweep.status is SweepStatus.running
+        assert sweep.pack_versions == {"wildlife": "1"}
+        assert sweep.stats == {}
+
+
+def test_naive_datetimes_are_refused(db_engine):
+    with pytest.raises(Exception, match="naive datetime"):
+        with session_scope(db_engine) as s:
+            platform = Platform(code="demo", name="demo", base_url="")
+            s.add(Sweep(platform=platform, started_at=datetime(2026, 1, 1)))
