@@ -1,0 +1,101 @@
+"""The Scrapy settings of a sweep, built from ``crawler.settings.Settings`` and a profile.
+
+``build_scrapy_settings`` is what ``run_sweep`` uses. The module-level names are the same
+settings with defaults, so that ``scrapy.cfg`` (``default = crawler.scrapy_settings``) and the
+``scrapy`` command work in a checkout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawler.settings import Settings
+    from spiders.profile import PlatformProfile
+
+HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+#: Chromium flags for unattended sweeps: no GPU, no sandbox (containers), no traffic of its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: Order is data: validate, then score, then write.
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.score.ScorePipeline": 300,
+    "pipelines.store.StorePipeline": 800,
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    # After HttpCompressionMiddleware (590), so it sees the decompressed body.
+    "crawler.encoding.GbkFallbackMiddleware": 580,
+}
+
+
+def _static() -> dict[str, Any]:
+    return {
+        "BOT_NAME": "wangjian",
+        "SPIDER_MODULES": ["spiders"],
+        "NEWSPIDER_MODULE": "spiders",
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {"headless": True, "args": list(CHROMIUM_ARGS)},
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        "ITEM_PIPELINES": dict(ITEM_PIPELINES),
+        "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
+        "ROBOTSTXT_OBEY": True,
+        "USER_AGENT": "wangjian (market monitoring)",
+        "CONCURRENT_REQUESTS": 8,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        "DOWNLOAD_DELAY": 0.0,
+        "RETRY_TIMES": 1,
+        "DOWNLOAD_TIMEOUT": 30,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "FEED_EXPORT_ENCODING": "utf-8",
+    }
+
+
+def build_scrapy_settings(
+    settings: Settings,
+    profile: PlatformProfile | None = None,
+    *,
+    profile_path: str | None = None,
+    keywords: list[str] | None = None,
+) -> dict[str, Any]:
+    """Every Scrapy setting of one sweep; ``WANGJIAN_*`` keys carry our components' inputs.
+
+    ``keywords`` replaces the packs' search terms (an ad-hoc sweep); None searches them all.
+    """
+    built = _static()
+    chromium = settings.chromium_path()
+    if chromium:
+        built["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] = chromium
+    built.update(
+        CONCURRENT_REQUESTS=settings.concurrency,
+        CONCURRENT_REQUESTS_PER_DOMAIN=settings.concurrency,
+        # Each Chromium page costs memory; a few at a time is plenty for the pages needing it.
+        PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=min(settings.concurrency, 4),
+        DOWNLOAD_DELAY=settings.download_delay,
+        CLOSESPIDER_PAGECOUNT=settings.max_pages,
+        LOG_LEVEL=settings.log_level,
+        WANGJIAN_DATABASE_URL=settings.db_url,
+        WANGJIAN_PACKS_DIR=str(settings.packs_dir) if settings.packs_dir else None,
+        WANGJIAN_KEYWORDS=list(keywords) if keywords is not None else None,
+        WANGJIAN_PROFILE=profile,
+        WANGJIAN_PROFILE_PATH=profile_path,
+    )
+    if profile is not None:
+        built["ROBOTSTXT_OBEY"] = profile.obey_robots
+    return built
+
+
+globals().update(_static())
