@@ -1,0 +1,136 @@
+"""The Scorer: every pack compiled once, each record's fields normalised once, one verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rules.checks import CHECKS
+from rules.matcher import CompiledRule, Matcher
+from rules.model import PackSet
+from rules.normalize import Normalized, normalize
+from rules.record import TEXT_FIELDS, Hit, Record, Verdict
+
+
+def as_record(record: Record | dict[str, Any] | str) -> Record:
+    """A Record from a Record, a mapping (extra keys ignored) or a listing title."""
+    if isinstance(record, Record):
+        return record
+    if isinstance(record, str):
+        return Record(title=record)
+    return Record.model_validate(record)
+
+
+class Scorer:
+    """Scores records against a pack set compiled once at construction."""
+
+    def __init__(self, packset: PackSet):
+        self.packset = packset
+        self.matcher = Matcher(packset)
+        self._checks = {kind: cls() for kind, cls in CHECKS.items()}
+        self._field_order = {f: i for i, f in enumerate((*TEXT_FIELDS, "record"))}
+
+    @property
+    def rules(self) -> list[CompiledRule]:
+        return self.matcher.rules
+
+    def applicable(self, record: Record, category: Normalized) -> list[CompiledRule]:
+        """Rules whose kinds and categories admit the record."""
+        out = []
+        for cr in self.matcher.rules:
+            if record.kind not in cr.rule.kinds:
+                continue
+            if cr.categories is not None and not any(c in category.text for c in cr.categories):
+                continue
+            out.append(cr)
+        return out
+
+    def normalized(self, record: Record) -> dict[str, Normalized]:
+        """Each text field of the record, normalised (once)."""
+        return {f: normalize(getattr(record, f) or "") for f in TEXT_FIELDS}
+
+    def score(self, record: Record | dict[str, Any] | str) -> Verdict:
+        """Score one record against every loaded pack."""
+        record = as_record(record)
+        norms = self.normalized(record)
+        rules = self.applicable(record, norms["category"])
+        hits = self._text_hits(rules, norms) + self._check_hits(rules, record)
+        hits.sort(key=lambda h: (h[0].pack_index, h[0].index, self._field_order[h[1].field],
+                                 h[1].start))
+        return self._verdict(record, [h for _, h in hits])
+
+    def _text_hits(self, rules: list[CompiledRule], norms: dict[str, Normalized]):
+        text_rules = [cr for cr in rules if cr.rule.check is None]
+        found: dict[int, list[tuple[CompiledRule, Hit]]] = {}
+        required: set[int] = set()
+        for fname in TEXT_FIELDS:
+            active = {cr.index for cr in text_rules if fname in cr.rule.fields}
+            norm = norms[fname]
+            if not active or not norm.text:
+                continue
+            fm = self.matcher.match_field(norm, active)
+            required |= fm.required
+            seen: set[tuple] = set()
+            for c in fm.candidates:
+                key = (c.rule, c.start, c.end, c.via, c.term)
+                if key in seen:
+                    continue
+                seen.add(key)
+                cr = self.matcher.rules[c.rule]
+                start, end = norm.original_span(c.start, c.end)
+                hit = self._hit(cr, fname, start, end, norm.original[start:end], c.term, c.via,
+                                c.note)
+                found.setdefault(c.rule, []).append((cr, hit))
+        out = []
+        for r_i, pairs in found.items():
+            if self.matcher.rules[r_i].has_require and r_i not in required:
+                continue  # no co-term anywhere in the rule's fields
+            out += pairs
+        return out
+
+    def _check_hits(self, rules: list[CompiledRule], record: Record):
+        out = []
+        for cr in rules:
+            spec = cr.rule.check
+            if spec is None:
+                continue
+            note = self._checks[spec.kind].run(record, spec)
+            if note is not None:
+                out.append((cr, self._hit(cr, "record", -1, -1, "", spec.kind, "check", note)))
+        return out
+
+    @staticmethod
+    def _hit(cr: CompiledRule, fname: str, start: int, end: int, matched: str, term: str,
+             via: str, note: str) -> Hit:
+        return Hit(
+            pack_id=cr.pack.id,
+            pack_version=cr.pack.version,
+            rule_id=cr.full_id,
+            severity=cr.rule.severity,
+            weight=cr.rule.weight,
+            field=fname,
+            start=start,
+            end=end,
+            matched=matched,
+            term=term,
+            via=via,  # type: ignore[arg-type]
+            note=note,
+            legal_basis=cr.rule.legal_basis,
+        )
+
+    def _verdict(self, record: Record, hits: list[Hit]) -> Verdict:
+        fired_rules: dict[str, set[str]] = {p.id: set() for p in self.packset.packs}
+        weights: dict[str, float] = {}
+        for h in hits:
+            fired_rules[h.pack_id].add(h.rule_id)
+            weights[h.rule_id] = h.weight
+        scores = {pid: float(sum(weights[r] for r in rids)) for pid, rids in fired_rules.items()}
+        categories = sorted(p.id for p in self.packset.packs if scores[p.id] >= p.threshold)
+        return Verdict(
+            id=record.id,
+            score=float(sum(scores.values())),
+            lead=bool(categories),
+            categories=categories,
+            pack_scores=scores,
+            pack_versions=self.packset.versions(),
+            hits=hits,
+        )

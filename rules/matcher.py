@@ -1,0 +1,180 @@
+"""All packs' text matchers compiled together, matched in one pass over a normalised field.
+
+Literal terms, exclusions and co-terms of every rule share one Aho-Corasick automaton whose
+values list the (rule, role, term) that own each key, so matching costs grow with the text and
+not with the number of terms. Pinyin of the phonetic rules' terms lives in a second automaton.
+Regexes and fuzzy terms are per rule: analysts write few of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import ahocorasick
+from rapidfuzz import fuzz
+
+from rules.model import FuzzySpec, Pack, PackSet, Rule, TermSpec
+from rules.normalize import Normalized, is_ascii_alnum, normalize_term
+from rules.phonetic import Phonetic, is_cjk, phonetic, term_pinyin
+
+TERM, EXCLUDE, REQUIRE = 0, 1, 2
+MIN_PURE_HOMOPHONE = 3  # all-CJK homophones of shorter terms are too common to report
+
+
+@dataclass
+class CompiledRule:
+    """A rule with its pack and everything precomputed for matching."""
+
+    index: int
+    pack_index: int
+    pack: Pack
+    rule: Rule
+    full_id: str
+    terms: list[TermSpec]
+    regexes: list[re.Pattern[str]]
+    fuzzy: list[tuple[str, FuzzySpec]]
+    categories: list[str] | None
+    has_require: bool
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A text match before exclusions, as normalised offsets."""
+
+    rule: int
+    start: int
+    end: int
+    via: str
+    term: str
+    note: str = ""
+
+
+@dataclass
+class FieldMatches:
+    candidates: list[Candidate] = field(default_factory=list)
+    exclusions: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    required: set[int] = field(default_factory=set)
+
+
+def _overlaps(c: Candidate, others: list[Candidate]) -> bool:
+    return any(o.rule == c.rule and o.start < c.end and c.start < o.end for o in others)
+
+
+class Matcher:
+    """Compiled text matchers of a pack set."""
+
+    def __init__(self, packset: PackSet):
+        self.rules: list[CompiledRule] = []
+        literal: dict[str, list[tuple[int, int, int]]] = {}
+        sounds: dict[str, list[tuple[int, int, int]]] = {}
+        for p_i, pack in enumerate(packset.packs):
+            for rule in pack.rules:
+                cr = self._compile(len(self.rules), p_i, pack, rule)
+                self.rules.append(cr)
+                for t_i, spec in enumerate(cr.terms):
+                    key = normalize_term(spec.term)
+                    literal.setdefault(key, []).append((cr.index, TERM, t_i))
+                    if rule.phonetic and len(key) >= 2 and any(is_cjk(c) for c in key):
+                        sounds.setdefault(term_pinyin(key), []).append((cr.index, t_i, len(key)))
+                for role, words in ((EXCLUDE, rule.exclude), (REQUIRE, rule.require_any)):
+                    for word in words:
+                        literal.setdefault(normalize_term(word), []).append((cr.index, role, -1))
+        self.literal = self._automaton(
+            {k: (k, is_ascii_alnum(k[0]), is_ascii_alnum(k[-1]), refs) for k, refs in literal.items()}
+        )
+        self.phonetic = self._automaton({k: (k, refs) for k, refs in sounds.items()})
+        self.has_phonetic = bool(sounds)
+
+    @staticmethod
+    def _compile(index: int, p_i: int, pack: Pack, rule: Rule) -> CompiledRule:
+        return CompiledRule(
+            index=index,
+            pack_index=p_i,
+            pack=pack,
+            rule=rule,
+            full_id=f"{pack.id}.{rule.id}",
+            terms=rule.term_specs(),
+            regexes=[re.compile(p) for p in rule.regex],
+            fuzzy=[(normalize_term(f.term), f) for f in rule.fuzzy],
+            categories=[normalize_term(c) for c in rule.categories] if rule.categories else None,
+            has_require=bool(rule.require_any),
+        )
+
+    @staticmethod
+    def _automaton(entries: dict) -> ahocorasick.Automaton | None:
+        entries = {k: v for k, v in entries.items() if k}
+        if not entries:
+            return None
+        auto = ahocorasick.Automaton()
+        for key, value in entries.items():
+            auto.add_word(key, value)
+        auto.make_automaton()
+        return auto
+
+    def match_field(self, norm: Normalized, active: set[int]) -> FieldMatches:
+        """Match the rules in ``active`` (rule indices) against one normalised field."""
+        out = FieldMatches()
+        text = norm.text
+        if not text or not active:
+            return out
+        if self.literal is not None:
+            for last, (key, left, right, refs) in self.literal.iter(text):
+                start, end = last - len(key) + 1, last + 1
+                if (left and not norm.is_word_edge(start)) or (right and not norm.is_word_edge(end)):
+                    continue  # an ASCII term inside a longer ASCII word
+                for r_i, role, t_i in refs:
+                    if r_i not in active:
+                        continue
+                    if role == TERM:
+                        spec = self.rules[r_i].terms[t_i]
+                        out.candidates.append(Candidate(r_i, start, end, "term", spec.term, spec.note))
+                    elif role == EXCLUDE:
+                        out.exclusions.setdefault(r_i, []).append((start, end))
+                    else:
+                        out.required.add(r_i)
+        for r_i in active:
+            for rx in self.rules[r_i].regexes:
+                for m in rx.finditer(text):
+                    if m.end() > m.start():
+                        out.candidates.append(Candidate(r_i, m.start(), m.end(), "regex", rx.pattern))
+        if self.has_phonetic and any(self.rules[r].rule.phonetic for r in active):
+            self._match_phonetic(norm, phonetic(norm), active, out)
+        self._match_fuzzy(text, active, out)
+        out.candidates = [c for c in out.candidates if not self._excluded(c, out.exclusions)]
+        return out
+
+    def _match_phonetic(self, norm: Normalized, ph: Phonetic, active: set[int],
+                        out: FieldMatches) -> None:
+        plain = list(out.candidates)
+        for last, (key, refs) in self.phonetic.iter(ph.text):
+            start, end = last - len(key) + 1, last + 1
+            if start not in ph.boundaries or end not in ph.boundaries:
+                continue
+            ns, ne = ph.norm_span(start, end)
+            written = norm.text[ns:ne]
+            latin = any(c.isascii() and c.isalpha() for c in written)
+            for r_i, t_i, n_chars in refs:
+                if r_i not in active or (n_chars < MIN_PURE_HOMOPHONE and not latin):
+                    continue
+                spec = self.rules[r_i].terms[t_i]
+                cand = Candidate(r_i, ns, ne, "phonetic", spec.term, spec.note)
+                if not _overlaps(cand, plain):
+                    out.candidates.append(cand)
+
+    def _match_fuzzy(self, text: str, active: set[int], out: FieldMatches) -> None:
+        for r_i in active:
+            for key, spec in self.rules[r_i].fuzzy:
+                if len(text) < len(key):
+                    continue
+                al = fuzz.partial_ratio_alignment(key, text, score_cutoff=spec.min_similarity)
+                if al is None or al.dest_end <= al.dest_start:
+                    continue
+                note = "；".join(x for x in (spec.note, f"相似度 {al.score:.0f}") if x)
+                cand = Candidate(r_i, al.dest_start, al.dest_end, "fuzzy", spec.term, note)
+                if not _overlaps(cand, out.candidates):
+                    out.candidates.append(cand)
+
+    @staticmethod
+    def _excluded(c: Candidate, exclusions: dict[int, list[tuple[int, int]]]) -> bool:
+        return any(s <= c.start and c.end <= e for s, e in exclusions.get(c.rule, ()))

@@ -1,0 +1,114 @@
+"""The phonetic channel: toneless pinyin of a normalised text, to catch 穿山jia and 川山甲.
+
+Each normalised character contributes a chunk: a CJK character its default reading (pypinyin,
+toneless, ü written v), anything else itself. A match must start and end on syllable boundaries:
+the edges of CJK chunks, and inside runs of Latin letters the points where the run splits into
+valid pinyin syllables, so "xiaoqi" is not found inside "xiaoqing".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.pinyin_dict import pinyin_dict
+
+from rules.normalize import Normalized
+
+
+def _syllables() -> frozenset[str]:
+    out = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            syl = to_normal(reading, v_to_u=False)
+            # Vowel-less interjections (m, ng, hm) would split almost any English word.
+            if syl.isascii() and any(v in syl for v in "aeiouv"):
+                out.add(syl)
+    return frozenset(out)
+
+
+SYLLABLES = _syllables()
+_MAX_SYL = max(len(s) for s in SYLLABLES)
+
+
+def is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x9FFF or 0x20000 <= cp <= 0x3134F or 0xF900 <= cp <= 0xFAFF
+
+
+@lru_cache(maxsize=65536)
+def char_pinyin(ch: str) -> str:
+    """Toneless pinyin of one CJK character; any other character stands for itself."""
+    if not is_cjk(ch):
+        return ch
+    reading = lazy_pinyin(ch, errors="default")[0]
+    return reading if reading.isascii() else ch
+
+
+def term_pinyin(norm_term: str) -> str:
+    return "".join(char_pinyin(c) for c in norm_term)
+
+
+def _latin_boundaries(run: str) -> set[int]:
+    """Inner offsets where ``run`` splits into pinyin syllables on some full segmentation."""
+    n = len(run)
+    forward = {0}
+    for i in range(n):
+        if i in forward:
+            for j in range(i + 1, min(n, i + _MAX_SYL) + 1):
+                if run[i:j] in SYLLABLES:
+                    forward.add(j)
+    if n not in forward:
+        return set()
+    backward = {n}
+    for j in range(n, 0, -1):
+        if j in backward:
+            for i in range(max(0, j - _MAX_SYL), j):
+                if run[i:j] in SYLLABLES:
+                    backward.add(i)
+    return forward & backward
+
+
+@dataclass(frozen=True, slots=True)
+class Phonetic:
+    """Pinyin of a normalised text; ``index[p]`` is the normalised char behind pinyin pos p."""
+
+    text: str
+    index: tuple[int, ...]
+    boundaries: frozenset[int]
+
+    def norm_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.index[start], self.index[end - 1] + 1
+
+
+def phonetic(norm: Normalized) -> Phonetic:
+    """Build the phonetic channel of a normalised text."""
+    parts: list[str] = []
+    index: list[int] = []
+    bounds: set[int] = {0}
+    text = norm.text
+    pos = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isascii() and ch.isalpha():
+            # A Latin run, cut at places where the seller put separators.
+            j = i + 1
+            while j < len(text) and text[j].isascii() and text[j].isalpha() and j not in norm.breaks:
+                j += 1
+            run = text[i:j]
+            bounds.update(pos + b for b in _latin_boundaries(run))
+            parts.append(run)
+            index.extend(range(i, j))
+            pos += len(run)
+            i = j
+        else:
+            chunk = char_pinyin(ch)
+            parts.append(chunk)
+            index.extend([i] * len(chunk))
+            pos += len(chunk)
+            i += 1
+        bounds.add(pos)
+    return Phonetic("".join(parts), tuple(index), frozenset(bounds))
