@@ -1,0 +1,138 @@
+"""The demo marketplace as a real HTTP server on 127.0.0.1, in a background thread.
+
+    with DemoServer(build_catalog(seed=7, size=300)) as server:
+        crawl(server.url)              # e.g. http://127.0.0.1:41234
+
+or from a shell: ``python -m crawler.demo.server --size 300 --seed 7 --port 8000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from crawler.demo import pages
+from crawler.demo.catalog import Catalog, build_catalog
+
+ROUTES = (
+    (re.compile(r"/item/([^/]+)"), pages.item),
+    (re.compile(r"/shop/([^/]+)"), pages.shop),
+    (re.compile(r"/api/price/([^/]+)"), pages.price_api),
+    (re.compile(r"/static/licence/([^/]+)\.png"), pages.licence_image),
+)
+
+
+def respond(catalog: Catalog, target: str) -> pages.Response:
+    """The answer to a GET of ``target`` (path and query), without any networking."""
+    parts = urlsplit(target)
+    path = parts.path
+    if path == "/":
+        return pages.home(catalog)
+    if path == "/robots.txt":
+        return pages.robots()
+    if path == "/search":
+        query = parse_qs(parts.query, keep_blank_values=True)
+        keyword = query.get("q", [""])[0]
+        return pages.search(catalog, keyword, query.get("page", [None])[0])
+    for pattern, page in ROUTES:
+        match = pattern.fullmatch(path)
+        if match:
+            return page(catalog, match.group(1))
+    return pages.error_page(404, f"没有这个页面：{path}")
+
+
+def _handler_for(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "wangjian-demo/1"
+        protocol_version = "HTTP/1.1"  # keep-alive: a crawl opens few connections
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self._send(respond(catalog, self.path), with_body=True)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self._send(respond(catalog, self.path), with_body=False)
+
+        def _send(self, response: pages.Response, with_body: bool) -> None:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if with_body:
+                self.wfile.write(response.body)
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002
+            pass  # a sweep makes thousands of requests; the crawler logs what matters
+
+    return Handler
+
+
+class DemoServer:
+    """Serves one catalogue on ``host:port`` (port 0: any free port) until ``stop()``."""
+
+    def __init__(self, catalog: Catalog, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.catalog = catalog
+        self.host = host
+        self.port = port
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the demo server is not started")
+        return f"http://{self.host}:{self._httpd.server_address[1]}"
+
+    def start(self) -> DemoServer:
+        if self._httpd is not None:
+            return self
+        httpd = ThreadingHTTPServer((self.host, self.port), _handler_for(self.catalog))
+        httpd.daemon_threads = True
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, name="wangjian-demo", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def serve_forever(seed: int = 7, size: int = 300, host: str = "127.0.0.1", port: int = 8000):
+    """Run the demo in the foreground until interrupted (Ctrl-C)."""
+    with DemoServer(build_catalog(seed, size), host, port) as server:
+        print(f"演示商城已启动：{server.url}（{size} 件商品，种子 {seed}），按 Ctrl-C 停止",
+              flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve the wangjian demo marketplace.")
+    parser.add_argument("--size", type=int, default=300, help="number of listings")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the catalogue")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    args = parser.parse_args(argv)
+    serve_forever(args.seed, args.size, args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()
