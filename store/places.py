@@ -41,7 +41,7 @@ def region_of_uscc(uscc: str | None) -> str | None:
 
 
 def region_name(code: str | None) -> str | None:
-    """Name of a region code ("420700" -> "鄂州市"), or None when unknown."""
+    """Full name of a region code ("420704" -> "湖北省鄂州市鄂城区"), or None when unknown."""
     regions = _regions()
     if not code or regions is None:
         return None
@@ -49,7 +49,13 @@ def region_name(code: str | None) -> str | None:
         region = regions.lookup(code)
     except (KeyError, ValueError):
         return None
-    return getattr(region, "name", None) if region is not None else None
+    if region is None:
+        return None
+    parts: list[str] = []
+    for part in (getattr(region, "province", ""), getattr(region, "city", ""), region.name):
+        if part and part not in parts:
+            parts.append(part)
+    return "".join(parts)
 
 
 def uscc_is_valid(uscc: str | None) -> bool | None:

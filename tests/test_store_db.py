@@ -57,7 +57,9 @@ def test_unreachable_database_names_the_url_and_masks_the_password():
     with pytest.raises(StoreError) as caught:
         check_connection(engine)
     message = str(caught.value)
-    assert message.startswith(f"cannot reach database postgresql://postgres:***@127.0.0.1:{port}/x: ")
+    assert message.startswith(
+        f"cannot reach database postgresql://postgres:***@127.0.0.1:{port}/x: "
+    )
     assert "hunter2" not in message
     assert "refused" in message.lower()
     with pytest.raises(StoreError, match="cannot reach database"):

@@ -1,0 +1,242 @@
+"""store.queries: sweeps, upserts without duplicates, price history, verdicts and leads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from store_factories import (
+    BAD_USCC,
+    BASE,
+    T0,
+    VALID_USCC,
+    ad_item,
+    hit,
+    listing_item,
+    new_sweep,
+    shop_item,
+    verdict,
+)
+
+from store.db import session_scope
+from store.models import (
+    Ad,
+    Lead,
+    LeadStatus,
+    Listing,
+    PriceObservation,
+    RuleHit,
+    Shop,
+    Sweep,
+    SweepStatus,
+)
+from store.queries import (
+    finish_sweep,
+    lead_hits,
+    listings_for_rescore,
+    lowest_price_before,
+    record_verdict,
+    set_lead_status,
+    upsert_ad,
+    upsert_listing,
+    upsert_shop,
+)
+
+
+def count(s, model) -> int:
+    return s.scalar(select(func.count()).select_from(model))
+
+
+def test_sweep_starts_running_and_finishes_with_stats(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        assert sweep.status is SweepStatus.running
+        assert sweep.platform.name == "演示商城"
+        finish_sweep(s, sweep, "interrupted", {"pages": 12})
+    with session_scope(db_engine) as s:
+        stored = s.scalars(select(Sweep)).one()
+        assert stored.status is SweepStatus.interrupted
+        assert stored.stats == {"pages": 12}
+        assert stored.profile == "spiders/profiles/demo.yaml"
+        assert stored.finished_at >= stored.started_at
+
+
+def test_upserting_twice_never_duplicates(db_engine):
+    with session_scope(db_engine) as s:
+        for _ in range(2):
+            sweep = new_sweep(s)
+            upsert_shop(s, sweep, shop_item())
+            upsert_listing(s, sweep, listing_item())
+            upsert_ad(s, sweep, ad_item())
+    with session_scope(db_engine) as s:
+        assert [count(s, m) for m in (Shop, Listing, Ad, Sweep)] == [1, 1, 1, 2]
+        listing = s.scalars(select(Listing)).one()
+        assert listing.shop.external_id == "S007"
+        assert listing.last_sweep_id == 2
+
+
+def test_a_listing_names_its_shop_before_the_shop_page_is_fetched(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        listing = upsert_listing(s, sweep, listing_item())
+        assert listing.shop.fetched_at is None
+        assert listing.shop.url == f"{BASE}/shop/S007"
+        shop = upsert_shop(s, sweep, shop_item())
+        assert shop.id == listing.shop_id
+        assert shop.fetched_at == T0
+        assert count(s, Shop) == 1
+
+
+def test_a_chinese_listing_round_trips(db_engine):
+    with session_scope(db_engine) as s:
+        upsert_listing(s, new_sweep(s), listing_item(price=12.1))
+    with session_scope(db_engine) as s:
+        listing = s.scalars(select(Listing)).one()
+        assert listing.title == "野生穿山甲片 正品保真"
+        assert listing.ship_from == "湖北 鄂州"
+        assert listing.price == Decimal("12.10")
+        assert listing.original_price == Decimal("199.00")
+        assert listing.page_sha256 == listing_item().page.sha256
+        assert listing.first_seen == listing.last_seen == listing.fetched_at == T0
+
+
+def test_shop_facts_and_uscc_check(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        good = upsert_shop(s, sweep, shop_item())
+        assert (good.uscc_valid, good.permits, good.categories) == (
+            True,
+            ["食品经营许可证"],
+            ["中药材", "保健食品"],
+        )
+        assert upsert_shop(s, sweep, shop_item(uscc=BAD_USCC)).uscc_valid is False
+        assert upsert_shop(s, sweep, shop_item(uscc=None)).uscc_valid is None
+
+
+def test_price_observations_accumulate_one_per_sweep(db_engine):
+    prices = [(T0, 120.0), (T0 + timedelta(days=2), 89.0), (T0 + timedelta(days=5), 99.0)]
+    with session_scope(db_engine) as s:
+        for at, price in prices:
+            sweep = new_sweep(s)
+            upsert_listing(s, sweep, listing_item(price=price, at=at))
+            # Seen twice in one sweep: the later sighting replaces the first.
+            upsert_listing(s, sweep, listing_item(price=price, at=at))
+        upsert_listing(s, new_sweep(s), listing_item(price=None, at=T0 + timedelta(days=6)))
+    with session_scope(db_engine) as s:
+        listing = s.scalars(select(Listing)).one()
+        observed = s.execute(
+            select(PriceObservation.observed_at, PriceObservation.price).order_by(
+                PriceObservation.observed_at
+            )
+        ).all()
+        assert observed == [(at, Decimal(f"{price:.2f}")) for at, price in prices]
+        assert listing.price is None
+        promotion = T0 + timedelta(days=8)
+        # 7 days before day 8 reach back to day 1: the 120.00 of day 0 no longer counts.
+        assert lowest_price_before(s, listing, promotion) == Decimal("89.00")
+        assert lowest_price_before(s, listing.id, promotion, days=3) == Decimal("99.00")
+        assert lowest_price_before(s, listing, T0) is None
+
+
+def test_record_verdict_replaces_hits_and_keeps_one_lead_per_category(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        listing = upsert_listing(s, sweep, listing_item())
+        first = record_verdict(
+            s,
+            sweep,
+            listing,
+            verdict(hit(), hit("fake_promotion", "正品保真", 7, "genuine")),
+            when=T0,
+        )
+        assert sorted(lead.category for lead in first) == ["fake_promotion", "wildlife"]
+        set_lead_status(s, first[0].id, "reviewing")
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        listing = upsert_listing(s, sweep, listing_item())
+        later = T0 + timedelta(days=1)
+        # Re-scored: only wildlife fires now, with a different hit.
+        again = record_verdict(s, sweep, listing, verdict(hit(matched="甲片", start=4)), when=later)
+        assert [lead.category for lead in again] == ["wildlife"]
+    with session_scope(db_engine) as s:
+        assert s.scalars(select(RuleHit.matched)).all() == ["甲片"]
+        leads = {lead.category: lead for lead in s.scalars(select(Lead))}
+        assert sorted(leads) == ["fake_promotion", "wildlife"]
+        assert leads["wildlife"].first_seen == T0
+        assert leads["wildlife"].last_seen == later
+        assert leads["wildlife"].last_sweep_id == 2
+        assert leads["fake_promotion"].last_seen == T0
+        assert {lead.status for lead in leads.values()} == {LeadStatus.reviewing, LeadStatus.new}
+        assert leads["wildlife"].score == 10.0
+        assert leads["wildlife"].pack_version == "2026.1"
+        assert [h.matched for h in lead_hits(s, leads["wildlife"])] == ["甲片"]
+
+
+def test_leads_on_shops_and_ads_are_unique_too(db_engine):
+    with session_scope(db_engine) as s:
+        for _ in range(2):
+            sweep = new_sweep(s)
+            shop = upsert_shop(s, sweep, shop_item(uscc=BAD_USCC))
+            listing = upsert_listing(s, sweep, listing_item(shop_external_id=None))
+            listing.region_code = "420704"
+            ad = upsert_ad(s, sweep, ad_item())
+            check = hit("license_display", "", -1, "uscc_checksum").model_copy(
+                update={"field": "record", "term": "uscc_checksum", "end": -1}
+            )
+            record_verdict(s, sweep, shop, verdict(check))
+            (ad_lead,) = record_verdict(
+                s, sweep, ad, verdict(hit("fake_promotion", "全网最低价", 0))
+            )
+            # The ad's region is that of the listing it points to (a relative link here).
+            assert ad_lead.region_code == "420704"
+    with session_scope(db_engine) as s:
+        assert count(s, Lead) == 2
+        assert count(s, RuleHit) == 2
+        assert sorted(s.scalars(select(Lead.category))) == ["fake_promotion", "license_display"]
+
+
+def test_regions_come_from_the_shop_licence_else_from_ship_from(db_engine):
+    pytest.importorskip("rules.regions", reason="rules.regions not written yet")
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        listing = upsert_listing(s, sweep, listing_item())
+        assert listing.region_code == "420700"  # 湖北 鄂州, the shop page not yet seen
+        (lead,) = record_verdict(s, sweep, listing, verdict(hit()))
+        assert lead.region_code == "420700"
+        # The shop's USCC was issued in 上海市杨浦区: the seller's region wins, leads follow.
+        shop = upsert_shop(s, sweep, shop_item(uscc=VALID_USCC))
+        assert shop.region_code == "310110"
+        s.refresh(listing)
+        s.refresh(lead)
+        assert (listing.region_code, lead.region_code) == ("310110", "310110")
+        assert upsert_listing(s, sweep, listing_item()).region_code == "310110"
+
+
+def test_a_rule_hit_needs_exactly_one_target(db_engine):
+    with pytest.raises(IntegrityError):
+        with session_scope(db_engine) as s:
+            sweep = new_sweep(s)
+            listing = upsert_listing(s, sweep, listing_item())
+            shop = listing.shop
+            s.add(
+                RuleHit(
+                    listing_id=listing.id,
+                    shop_id=shop.id,
+                    **hit().model_dump(),
+                    created_at=T0,
+                )
+            )
+            s.flush()
+
+
+def test_listings_for_rescore_yields_every_listing_in_batches(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        for n in range(7):
+            upsert_listing(s, sweep, listing_item(external_id=f"L{n:05d}", title=f"商品{n}"))
+    with session_scope(db_engine) as s:
+        titles = [listing.title for listing in listings_for_rescore(s, batch=3)]
+        assert titles == [f"商品{n}" for n in range(7)]
