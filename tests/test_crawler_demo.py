@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -258,3 +259,24 @@ def test_twenty_thousand_listings(catalog):
         assert page(server.url + "/item/L20000").css("h1.title::text").get() == (
             big.listings["L20000"].title)
     assert build_catalog(size=20000).truth == big.truth
+
+
+@pytest.mark.browser
+def test_chromium_recognises_gbk_pages_and_fills_script_prices(site, catalog):
+    from playwright.sync_api import sync_playwright
+
+    gbk = next(x for x in catalog.listings.values() if x.gbk)
+    priced = next(x for x in catalog.listings.values() if x.js_priced and x.original_price)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"))
+        try:
+            tab = browser.new_page()
+            tab.goto(f"{site}/item/{gbk.id}")
+            assert tab.evaluate("document.characterSet") == "GBK"
+            assert tab.inner_text("h1.title") == gbk.title
+            tab.goto(f"{site}/item/{priced.id}")
+            tab.wait_for_selector("span.price:not(:empty)")
+            assert tab.inner_text("span.price") == f"¥{priced.price:.2f}"
+            assert tab.inner_text("del.original-price") == f"¥{priced.original_price:.2f}"
+        finally:
+            browser.close()
