@@ -35,7 +35,7 @@ ITEM_PIPELINES = {
 
 DOWNLOADER_MIDDLEWARES = {
     # After HttpCompressionMiddleware (590), so it sees the decompressed body.
-    "crawler.encoding.GbkFallbackMiddleware": 580,
+    "crawler.encoding.UndeclaredCharsetMiddleware": 580,
 }
 
 

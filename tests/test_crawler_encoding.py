@@ -1,4 +1,4 @@
-"""The GB18030 rule in both fetch paths, on pages a real server on 127.0.0.1 serves."""
+"""The undeclared-charset rule in both fetch paths, on pages a real server on 127.0.0.1 serves."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from playwright.async_api import async_playwright
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.encoding import GbkFallbackMiddleware, route_documents, undeclared_non_utf8
+from crawler.encoding import UndeclaredCharsetMiddleware, route_documents, undeclared_encoding
 from crawler.scrapy_settings import CHROMIUM_ARGS
 from crawler.settings import Settings
 
 # Short pages: too little text for Chromium's detector, which reads 麝香 and 燕窝 as
-# windows-1251 and 玳瑁 as KOI8-R when nothing declares the charset.
+# windows-1251, 玳瑁 as KOI8-R and the UTF-8 page as windows-1252 when nothing declares
+# the charset.
 PAGES = {
     "/musk": ("<html><body><h1>麝香</h1></body></html>", "gbk", "text/html"),
     "/nest": ("<html><body><h1>燕窝</h1></body></html>", "gbk", "text/html"),
@@ -53,30 +54,30 @@ def site():
 @pytest.mark.parametrize(
     ("content_type", "body", "expected"),
     [
-        ("text/html", "麝香".encode("gbk"), True),
-        ("text/html", "麝香".encode(), False),
-        # The rule's limit: 犬 in GBK (C8 AE) is also valid UTF-8 (Ȯ), so it stays UTF-8.
-        ("text/html", "犬".encode("gbk"), False),
-        ("text/html; charset=gbk", "犬".encode("gbk"), False),
-        ("text/html", b'<meta charset="gbk">' + "犬".encode("gbk"), False),
-        ("text/html", b"\xef\xbb\xbf" + "犬".encode(), False),
-        (None, "麝香".encode("gbk"), True),
+        ("text/html", "麝香".encode("gbk"), "gb18030"),
+        ("text/html", "麝香".encode(), "utf-8"),
+        # The rule's limit: 犬 in GBK (C8 AE) is also valid UTF-8 (Ȯ), so it is read as UTF-8.
+        ("text/html", "犬".encode("gbk"), "utf-8"),
+        ("text/html; charset=gbk", "犬".encode("gbk"), None),
+        ("text/html", b'<meta charset="gbk">' + "犬".encode("gbk"), None),
+        ("text/html", b"\xef\xbb\xbf" + "犬".encode(), None),
+        (None, "麝香".encode("gbk"), "gb18030"),
     ],
 )
-def test_undeclared_non_utf8(content_type, body, expected):
-    assert undeclared_non_utf8(content_type, body) is expected
+def test_undeclared_encoding(content_type, body, expected):
+    assert undeclared_encoding(content_type, body) == expected
 
 
 def test_scrapy_path_reads_short_gbk_page():
     url = "http://127.0.0.1/musk"
     body = PAGES["/musk"][0].encode("gbk")
     response = HtmlResponse(url=url, body=body, headers={"Content-Type": "text/html"})
-    fixed = GbkFallbackMiddleware().process_response(Request(url), response)
+    fixed = UndeclaredCharsetMiddleware().process_response(Request(url), response)
     assert (fixed.encoding, fixed.css("h1::text").get()) == ("gb18030", "麝香")
 
 
 def test_middleware_adds_the_page_init_callback_to_browser_requests_only():
-    middleware = GbkFallbackMiddleware()
+    middleware = UndeclaredCharsetMiddleware()
     browser, plain = Request("http://x/", meta={"playwright": True}), Request("http://x/")
     middleware.process_request(browser)
     middleware.process_request(plain)
@@ -120,5 +121,5 @@ def test_chromium_path_reads_gbk_pages_with_the_route(site):
         ("gb18030", "燕窝"),
         ("gb18030", "玳瑁"),
         ("UTF-8", "麝香"),
-        ("GBK", "犬"),
+        ("GBK", "犬"),  # declared in the header: left as it is
     ]

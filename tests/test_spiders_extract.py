@@ -9,7 +9,7 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.encoding import GbkFallbackMiddleware
+from crawler.encoding import UndeclaredCharsetMiddleware
 from spiders.extract import (
     ExtractionError,
     extract_listing,
@@ -34,7 +34,7 @@ def page(name: str, path: str, content_type: str = "text/html; charset=utf-8") -
         headers={"Content-Type": content_type},
         request=Request(url),
     )
-    return GbkFallbackMiddleware().process_response(response.request, response)
+    return UndeclaredCharsetMiddleware().process_response(response.request, response)
 
 
 # -- search pages ---------------------------------------------------------------------------
