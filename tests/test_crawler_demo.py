@@ -135,6 +135,8 @@ def test_ads_carry_ids_and_a_label_only_when_labelled(site, catalog):
         assert li.attrib["data-id"] == ad.listing_id
         assert li.css("a.title::text").get() == ad.text
         assert bool(li.css("span.ad-tag")) == ad.labelled
+        seller = catalog.shops[catalog.listings[ad.listing_id].shop_id]
+        assert catalog.expected_region("ad", ad.id) == seller.city.code
     unlabelled = [a for a in catalog.ads.values() if not a.labelled]
     assert unlabelled and all("fake_promotion" in catalog.truth[("ad", a.id)] for a in unlabelled)
 
@@ -216,7 +218,7 @@ def test_truth_covers_every_pack_and_a_realistic_mix(catalog):
     for pack in PACKS:
         violators = [key for key, packs in truth.items() if pack in packs]
         assert violators, pack
-        provinces = {catalog.shops[catalog._shop_id(*key)].city.province for key in violators}
+        provinces = {catalog.seller(*key).city.province for key in violators}
         assert len(provinces) >= 3, pack
     listings = list(catalog.listings.values())
     clean = [x for x in listings if not x.packs]

@@ -77,18 +77,26 @@ class Catalog:
         return banner, [promoted[(start + k) % len(promoted)] for k in range(count)]
 
     # --- ground truth --------------------------------------------------------------------------
-    def expected_region(self, kind: str, external_id: str) -> str:
-        """GB/T 2260 code of the seller behind a listing, shop or ad."""
+    def seller(self, kind: str, external_id: str) -> Shop:
+        """The shop behind a listing, shop or ad."""
         if kind == "shop":
-            return self.shops[external_id].city.code
+            return self.shops[external_id]
         if kind == "ad":
             external_id = self.ads[external_id].listing_id
         elif kind != "listing":
             raise KeyError(kind)
-        return self.shop_of(self.listings[external_id]).city.code
+        return self.shop_of(self.listings[external_id])
+
+    def expected_region(self, kind: str, external_id: str) -> str:
+        """GB/T 2260 code of the region the seller is registered in (属地)."""
+        return self.seller(kind, external_id).city.code
 
     def stats(self) -> dict:
-        """Counts for the demo's summary: per kind and category, and per province."""
+        """Counts for the demo's summary: per kind and category, and per province.
+
+        ``clean`` counts entities whose truth is empty, benign look-alikes included (they are
+        also counted as ``benign``); ``evasive`` counts listings written to dodge filters.
+        """
         by_kind: dict[str, Counter] = {k: Counter() for k in ("listing", "shop", "ad")}
         by_province: dict[str, Counter] = {}
         for (kind, eid), packs in self.truth.items():
@@ -96,7 +104,7 @@ class Catalog:
             counts["total"] += 1
             counts.update(packs or ("clean",))
             if packs:
-                province = self.shops[self._shop_id(kind, eid)].city.province
+                province = self.seller(kind, eid).city.province
                 by_province.setdefault(province, Counter()).update(packs)
         by_kind["listing"]["benign"] = sum(1 for x in self.listings.values() if x.kind == "benign")
         by_kind["listing"]["evasive"] = sum(1 for x in self.listings.values() if x.evasive)
@@ -104,13 +112,6 @@ class Catalog:
             **{kind: dict(sorted(c.items())) for kind, c in by_kind.items()},
             "provinces": {p: dict(sorted(c.items())) for p, c in sorted(by_province.items())},
         }
-
-    def _shop_id(self, kind: str, eid: str) -> str:
-        if kind == "shop":
-            return eid
-        if kind == "ad":
-            eid = self.ads[eid].listing_id
-        return self.listings[eid].shop_id
 
 
 def fold(text: str) -> str:
