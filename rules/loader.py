@@ -94,7 +94,7 @@ class _Doc:
 def _message(err: dict) -> str:
     if err["type"] == "extra_forbidden":
         name = str(err["loc"][-1])
-        close = difflib.get_close_matches(name, _KNOWN_FIELDS, n=1)
+        close = difflib.get_close_matches(name, _KNOWN_FIELDS - {name}, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"unknown field {name!r}{hint}"
     if err["type"] == "missing":

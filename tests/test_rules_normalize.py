@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from rules.normalize import normalize, normalize_term
+from rules.phonetic import phonetic
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["象 牙", "象*牙", "象-牙", "象\u200b牙", "象🐘牙", "象_牙", "象.牙", "象·牙", "象|牙", "象/牙",
+     "象\\牙", "象~牙", "象+牙", "象\u00ad牙", "象\ufeff牙", "象\u200d牙", "象\ufe0f牙", "象★牙"],
+)
+def test_separator_evasions_collapse_and_map_back(text):
+    n = normalize(text)
+    assert n.text == "象牙"
+    assert n.original_span(0, 2) == (0, len(text))
+    assert n.original_text(0, 2) == text
+
+
+def test_fullwidth_and_case():
+    n = normalize("ＡＫ４７步枪")
+    assert n.text == "ak47步枪"
+    assert n.original_text(0, 4) == "ＡＫ４７"
+
+
+def test_traditional_to_simplified_keeps_offsets():
+    n = normalize("出售 象牙手鐲 頭髮")
+    assert n.text == "出售象牙手镯头发"
+    assert n.original_text(2, 6) == "象牙手鐲"
+    assert n.original_text(6, 8) == "頭髮"
+
+
+def test_nfkc_expansion_maps_every_char_to_its_source():
+    n = normalize("㎏装")  # one original char becomes two
+    assert n.text == "kg装"
+    assert n.spans == ((0, 1), (0, 1), (1, 2))
+
+
+def test_terms_and_text_compare_alike():
+    assert normalize_term("NO.1") == "no1"
+    assert normalize("全网ＮＯ．１").text == "全网no1"
+
+
+def test_word_edges_for_ascii():
+    n = normalize("piano 1")
+    assert n.text == "piano1"
+    assert n.is_word_edge(5)  # the seller put a space there
+    assert not n.is_word_edge(3)
+
+
+def test_phonetic_channel_and_boundaries():
+    p = phonetic(normalize("穿山jia片"))
+    assert p.text == "chuanshanjiapian"
+    assert {0, 5, 9, 12, 16} <= p.boundaries
+    assert p.norm_span(0, 12) == (0, 5)
+    q = phonetic(normalize("xiaoqing"))
+    assert 6 not in q.boundaries  # "xiaoqi" must not be read into "xiaoqing"
