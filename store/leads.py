@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple
+from urllib.parse import urljoin
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -119,7 +120,7 @@ def _row(lead: Lead, matched: dict, names: dict) -> LeadRow:
         kind=target.kind,
         platform=target.platform.code,
         external_id=target.external_id,
-        url=target.target_url or target.page_url if isinstance(target, Ad) else target.url,
+        url=_url_of(target),
         title=title,
         shop_name=(shop.name or None) if shop else None,
         uscc=shop.uscc if shop else None,
@@ -127,6 +128,13 @@ def _row(lead: Lead, matched: dict, names: dict) -> LeadRow:
         last_seen=lead.last_seen,
         matched=TERM_SEPARATOR.join(matched.get((target.kind, target.id, lead.category), ())),
     )
+
+
+def _url_of(target: Listing | Shop | Ad) -> str:
+    if isinstance(target, Ad):
+        # An ad is reported by where it leads, else by the page it was seen on.
+        return urljoin(target.page_url, target.target_url) if target.target_url else target.page_url
+    return target.url
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:

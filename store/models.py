@@ -207,7 +207,9 @@ class _Targeted:
 
     @property
     def target_kind(self) -> str:
-        return "listing" if self.listing_id else "shop" if self.shop_id else "ad"
+        if self.listing_id is not None:
+            return "listing"
+        return "shop" if self.shop_id is not None else "ad"
 
 
 class RuleHit(_Targeted, Base):

@@ -75,7 +75,7 @@ def test_all_leads_newest_first_with_what_an_export_needs(leads_db):
         matched="穿山甲片、甲片",
     )
     assert (rows[2].url, rows[2].title, rows[2].region_code) == (
-        "/item/L00042",
+        "http://127.0.0.1:8000/item/L00042",
         "全网最低价 穿山甲片",
         "420704",
     )
