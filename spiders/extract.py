@@ -20,7 +20,10 @@ from spiders.profile import PlatformProfile
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _LABEL = re.compile(r"^[^：:]{1,20}[：:]\s*")
 _LIST_SEPARATORS = re.compile(r"[\s、,，/;；|]+")
-_SPACE = re.compile(r"\s+")
+# HTML whitespace only, as a browser collapses it: U+3000 and other spaces a seller typed
+# (象\u3000牙) are the seller's text and stay for the rules to see.
+_HTML_SPACE = " \t\n\r\f"
+_SPACE = re.compile(f"[{_HTML_SPACE}]+")
 
 
 class ExtractionError(ValueError):
@@ -49,7 +52,7 @@ def texts(sel: Selector, css: str | None) -> list[str]:
         values = sel.css(css).getall()
     else:
         values = ["".join(node.css("::text").getall()) for node in sel.css(css)]
-    return [v for v in (_SPACE.sub(" ", v).strip() for v in values) if v]
+    return [v for v in (_SPACE.sub(" ", v).strip(_HTML_SPACE) for v in values) if v]
 
 
 def first_text(sel: Selector, css: str | None) -> str:
@@ -76,7 +79,7 @@ def label_of(text: str) -> str:
 
 def parse_uscc(text: str) -> str | None:
     """The code as displayed, label and inner spaces removed; validity is for the rules."""
-    code = _SPACE.sub("", strip_label(text))
+    code = re.sub(r"\s+", "", strip_label(text))
     return code or None
 
 

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from parsel import Selector
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
@@ -17,6 +18,7 @@ from spiders.extract import (
     extract_shop,
     needs_render,
     parse_price,
+    texts,
 )
 from spiders.profile import load_profile
 
@@ -226,3 +228,8 @@ def test_shop_without_licence():
         None,
     )
     assert item.categories == []
+
+
+def test_seller_typed_spaces_are_kept_and_markup_whitespace_collapsed():
+    sel = Selector(text="<h1>\n  象\u3000牙\n   吊坠 </h1>")
+    assert texts(sel, "h1") == ["象\u3000牙 吊坠"]

@@ -1,0 +1,166 @@
+"""Whole sweeps of a real demo marketplace on 127.0.0.1, each in its own process.
+
+A Twisted reactor cannot be restarted, so every sweep runs as ``python -m crawler.sweep``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from crawler.demo.catalog import build_catalog
+from crawler.demo.server import DemoServer
+from spiders.profile import PROFILES_DIR
+from store.db import make_engine, session_scope
+from store.models import Ad, Lead, Listing, Shop, Sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = build_catalog(seed=7, size=60)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    with DemoServer(CATALOG) as server:
+        yield server
+
+
+def sweep(profile: str | Path, base_url: str, db_url: str, *args: str) -> dict:
+    """Run one sweep in a subprocess; its JSON result."""
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.sweep", str(profile), "--base-url", base_url,
+         "--database-url", db_url, *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def profile_variant(tmp: Path, edit) -> Path:
+    data = yaml.safe_load((PROFILES_DIR / "demo.yaml").read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp / "variant.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def rows(db_url: str, model) -> dict:
+    with session_scope(make_engine(db_url)) as s:
+        return {row.external_id: row for row in s.scalars(select(model))}
+
+
+def count(db_url: str, model) -> int:
+    with session_scope(make_engine(db_url)) as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture(scope="module")
+def full(demo, tmp_path_factory):
+    """One sweep with the shipped packs' search terms plus the browse URLs."""
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('full') / 'wangjian.db'}"
+    return db_url, sweep("demo", demo.url, db_url)
+
+
+def test_every_listing_and_its_shop_is_reached(full):
+    db_url, result = full
+    listings = rows(db_url, Listing)
+    assert set(listings) == set(CATALOG.listings)
+    assert set(rows(db_url, Shop)) == {l.shop_id for l in CATALOG.listings.values()}
+    assert (result["status"], result["errors"], result["error_list"]) == ("finished", 0, [])
+    assert (result["listings"], result["shops"]) == (60, 11)
+    for lid, listing in listings.items():
+        truth = CATALOG.listings[lid]
+        assert (listing.title, float(listing.price)) == (truth.title, truth.price), lid
+
+
+def test_ads_are_stored_with_their_label(full):
+    db_url, result = full
+    ads = rows(db_url, Ad)
+    assert ads and set(ads) <= set(CATALOG.ads)
+    assert {i: a.labelled for i, a in ads.items()} == {i: CATALOG.ads[i].labelled for i in ads}
+    assert result["ads"] == len(ads)
+
+
+def test_js_priced_listings_get_their_price_through_chromium(full):
+    db_url, result = full
+    listings = rows(db_url, Listing)
+    js = [l for l in CATALOG.listings.values() if l.js_priced]
+    assert js
+    assert {l.id: (float(listings[l.id].price), listings[l.id].rendered) for l in js} == {
+        l.id: (l.price, True) for l in js
+    }
+    assert result["rendered"] == len(js)
+    assert not any(row.rendered for lid, row in listings.items() if not CATALOG.listings[lid].js_priced)
+
+
+def test_gbk_listings_and_shops_decoded_in_the_scrapy_path(full):
+    db_url, _ = full
+    listings, shops = rows(db_url, Listing), rows(db_url, Shop)
+    gbk = [l for l in CATALOG.listings.values() if l.gbk]
+    gbk_shops = [s for s in CATALOG.shops.values() if s.gbk and s.id in shops]
+    assert gbk and gbk_shops
+    assert {l.id: (listings[l.id].title, listings[l.id].encoding) for l in gbk} == {
+        l.id: (l.title, "gb18030") for l in gbk
+    }
+    assert {s.id: shops[s.id].name for s in gbk_shops} == {s.id: s.name for s in gbk_shops}
+
+
+def test_rerun_does_not_duplicate_listings_or_leads(full, demo):
+    db_url, first = full
+    before = [count(db_url, m) for m in (Listing, Shop, Ad, Lead)]
+    assert before[3] > 0
+    again = sweep("demo", demo.url, db_url)
+    assert again["status"] == "finished"
+    assert [count(db_url, m) for m in (Listing, Shop, Ad, Lead)] == before
+    assert again["sweep_id"] == first["sweep_id"] + 1
+    with session_scope(make_engine(db_url)) as s:
+        assert [sw.status for sw in s.scalars(select(Sweep).order_by(Sweep.id))] == [
+            "finished",
+            "finished",
+        ]
+
+
+def test_gbk_pages_through_chromium(demo, tmp_path):
+    # Render every listing and shop page, and search only for the GBK listings' titles.
+    def force_browser(data):
+        data["search"]["browse"] = []
+        data["listing"]["render"] = {"when": "h1.title", "wait_for": "h1.title"}
+        data["shop"]["render"] = {"when": "h1.shop-name", "wait_for": "h1.shop-name"}
+
+    gbk = [l for l in CATALOG.listings.values() if l.gbk]
+    gbk_shop = next(s for s in CATALOG.shops.values() if s.gbk and CATALOG.shop_listings(s.id))
+    targets = [*gbk, CATALOG.shop_listings(gbk_shop.id)[0]]
+    keywords = [arg for l in targets for arg in ("--keyword", l.title)]
+    db_url = f"sqlite:///{tmp_path / 'chromium.db'}"
+    result = sweep(profile_variant(tmp_path, force_browser), demo.url, db_url, *keywords)
+    listings, shops = rows(db_url, Listing), rows(db_url, Shop)
+    assert result["errors"] == 0
+    assert {l.id: (listings[l.id].title, listings[l.id].rendered) for l in targets} == {
+        l.id: (l.title, True) for l in targets
+    }
+    assert shops[gbk_shop.id].name == gbk_shop.name
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_url_is_reported_and_the_sweep_finishes(demo, tmp_path):
+    dead = f"http://127.0.0.1:{_closed_port()}/search?q="
+    path = profile_variant(tmp_path, lambda d: d["search"].update(browse=[dead]))
+    listing = CATALOG.listings["L00001"]
+    db_url = f"sqlite:///{tmp_path / 'dead.db'}"
+    result = sweep(path, demo.url, db_url, "--keyword", listing.title)
+    assert result["status"] == "finished"
+    assert result["errors"] == 1
+    assert [(e["url"], e["kind"]) for e in result["error_list"]] == [(dead, "fetch")]
+    assert "Connection" in result["error_list"][0]["message"]
+    assert "L00001" in rows(db_url, Listing)
