@@ -21,7 +21,8 @@ from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page, Request as PlaywrightRequest, Route
+    from playwright.async_api import Page, Route
+    from playwright.async_api import Request as PlaywrightRequest
     from scrapy import Request
     from scrapy.http import Response
 

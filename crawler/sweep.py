@@ -74,9 +74,7 @@ def run_sweep(
     if packs_dir is not None:
         settings = settings.model_copy(update={"packs_dir": Path(packs_dir)})
     process = CrawlerProcess(
-        build_scrapy_settings(
-            settings, profile, profile_path=str(profile_path), keywords=keywords
-        )
+        build_scrapy_settings(settings, profile, profile_path=str(profile_path), keywords=keywords)
     )
     crawler = process.create_crawler(GenericSpider)
     process.crawl(crawler)

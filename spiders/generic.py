@@ -19,6 +19,7 @@ from scrapy.http import Request, TextResponse
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
+from rules.loader import load_packs
 from spiders.extract import (
     ExtractionError,
     extract_listing,
@@ -37,8 +38,6 @@ MAX_LISTED_ERRORS = 200
 
 def pack_search_terms(packs_dir: str | None) -> list[str]:
     """Every pack's search terms, each once, in pack order."""
-    from rules.loader import load_packs  # the rule engine is only needed when no keywords given
-
     packset = load_packs(Path(packs_dir) if packs_dir else None)
     terms = (t for pack_terms in packset.search_terms().values() for t in pack_terms)
     return list(dict.fromkeys(terms))

@@ -61,7 +61,9 @@ class AdSlot(_Strict):
 
     slot: Literal["promoted", "banner"] = Field(description="Kind of placement.")
     css: Css = Field(description="Selects each slot element on the page.")
-    id: Css = Field(description="Inside the slot: the creative's stable id, e.g. ::attr(data-ad-id).")
+    id: Css = Field(
+        description="Inside the slot: the creative's stable id, e.g. ::attr(data-ad-id)."
+    )
     text: Css = Field(description="Inside the slot: the text the ad shows.")
     link: Css | None = Field(None, description="Inside the slot: the target URL.")
     label: Css | None = Field(
@@ -71,9 +73,13 @@ class AdSlot(_Strict):
 
 
 class SearchSpec(_Strict):
-    url: str = Field(description="Search URL template with {keyword} and {page}, relative to base_url.")
+    url: str = Field(
+        description="Search URL template with {keyword} and {page}, relative to base_url."
+    )
     first_page: int = Field(1, ge=0, description="Number of the first result page.")
-    browse: list[str] = Field(default_factory=list, description="Start URLs that list goods without a keyword.")
+    browse: list[str] = Field(
+        default_factory=list, description="Start URLs that list goods without a keyword."
+    )
     result_link: Css = Field(description="Selects the href of every result on a search page.")
     next_page: Css | None = Field(None, description="Selects the href of the next result page.")
     ads: list[AdSlot] = Field(default_factory=list, description="Paid placements on search pages.")
@@ -83,7 +89,9 @@ class RenderRule(_Strict):
     """When a page must be fetched again through Chromium, and what to wait for there."""
 
     when: Css = Field(description="Re-fetch through the browser when this matches the plain page.")
-    wait_for: Css | None = Field(None, description="In the browser, wait until this selector is present.")
+    wait_for: Css | None = Field(
+        None, description="In the browser, wait until this selector is present."
+    )
     timeout_ms: int = Field(10_000, gt=0, description="How long to wait for wait_for.")
 
 
@@ -99,7 +107,9 @@ class ListingFields(_Strict):
 
 class ShopFields(_Strict):
     name: Css
-    text: Css = Field(description="Everything shown on the page that rules read (name, intro, licence block).")
+    text: Css = Field(
+        description="Everything shown on the page that rules read (name, intro, licence block)."
+    )
     categories: Css | None = Field(None, description="The 主营类目 line; its label is stripped.")
     licence: Css | None = Field(None, description="The licence block shown as text.")
     licence_image: Css | None = Field(None, description="The licence shown as an image.")
@@ -121,7 +131,9 @@ class ShopSpec(_Strict):
 
 
 class PlatformProfile(_Strict):
-    code: str = Field(pattern=r"^[a-z0-9_-]+$", description="Short platform code used in the store.")
+    code: str = Field(
+        pattern=r"^[a-z0-9_-]+$", description="Short platform code used in the store."
+    )
     name: str = Field(description="Platform name as regulators know it.")
     base_url: str = Field(description="Site root; overridable at run time.")
     obey_robots: bool = True

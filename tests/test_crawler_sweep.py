@@ -31,14 +31,26 @@ def demo():
         yield server
 
 
-def sweep(profile: str | Path, base_url: str, db_url: str, *args: str) -> dict:
+def sweep(profile: str | Path, base_url: str, db_url: str, *args: str, code: int = 0) -> dict:
     """Run one sweep in a subprocess; its JSON result."""
     done = subprocess.run(
-        [sys.executable, "-m", "crawler.sweep", str(profile), "--base-url", base_url,
-         "--database-url", db_url, *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "crawler.sweep",
+            str(profile),
+            "--base-url",
+            base_url,
+            "--database-url",
+            db_url,
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == code, done.stderr[-3000:]
     return json.loads(done.stdout)
 
 
@@ -71,7 +83,7 @@ def test_every_listing_and_its_shop_is_reached(full):
     db_url, result = full
     listings = rows(db_url, Listing)
     assert set(listings) == set(CATALOG.listings)
-    assert set(rows(db_url, Shop)) == {l.shop_id for l in CATALOG.listings.values()}
+    assert set(rows(db_url, Shop)) == {lst.shop_id for lst in CATALOG.listings.values()}
     assert (result["status"], result["errors"], result["error_list"]) == ("finished", 0, [])
     assert (result["listings"], result["shops"]) == (60, 11)
     for lid, listing in listings.items():
@@ -90,23 +102,25 @@ def test_ads_are_stored_with_their_label(full):
 def test_js_priced_listings_get_their_price_through_chromium(full):
     db_url, result = full
     listings = rows(db_url, Listing)
-    js = [l for l in CATALOG.listings.values() if l.js_priced]
+    js = [lst for lst in CATALOG.listings.values() if lst.js_priced]
     assert js
-    assert {l.id: (float(listings[l.id].price), listings[l.id].rendered) for l in js} == {
-        l.id: (l.price, True) for l in js
+    assert {lst.id: (float(listings[lst.id].price), listings[lst.id].rendered) for lst in js} == {
+        lst.id: (lst.price, True) for lst in js
     }
     assert result["rendered"] == len(js)
-    assert not any(row.rendered for lid, row in listings.items() if not CATALOG.listings[lid].js_priced)
+    assert not any(
+        row.rendered for lid, row in listings.items() if not CATALOG.listings[lid].js_priced
+    )
 
 
 def test_gbk_listings_and_shops_decoded_in_the_scrapy_path(full):
     db_url, _ = full
     listings, shops = rows(db_url, Listing), rows(db_url, Shop)
-    gbk = [l for l in CATALOG.listings.values() if l.gbk]
+    gbk = [lst for lst in CATALOG.listings.values() if lst.gbk]
     gbk_shops = [s for s in CATALOG.shops.values() if s.gbk and s.id in shops]
     assert gbk and gbk_shops
-    assert {l.id: (listings[l.id].title, listings[l.id].encoding) for l in gbk} == {
-        l.id: (l.title, "gb18030") for l in gbk
+    assert {lst.id: (listings[lst.id].title, listings[lst.id].encoding) for lst in gbk} == {
+        lst.id: (lst.title, "gb18030") for lst in gbk
     }
     assert {s.id: shops[s.id].name for s in gbk_shops} == {s.id: s.name for s in gbk_shops}
 
@@ -133,16 +147,16 @@ def test_gbk_pages_through_chromium(demo, tmp_path):
         data["listing"]["render"] = {"when": "h1.title", "wait_for": "h1.title"}
         data["shop"]["render"] = {"when": "h1.shop-name", "wait_for": "h1.shop-name"}
 
-    gbk = [l for l in CATALOG.listings.values() if l.gbk]
+    gbk = [lst for lst in CATALOG.listings.values() if lst.gbk]
     gbk_shop = next(s for s in CATALOG.shops.values() if s.gbk and CATALOG.shop_listings(s.id))
     targets = [*gbk, CATALOG.shop_listings(gbk_shop.id)[0]]
-    keywords = [arg for l in targets for arg in ("--keyword", l.title)]
+    keywords = [arg for lst in targets for arg in ("--keyword", lst.title)]
     db_url = f"sqlite:///{tmp_path / 'chromium.db'}"
     result = sweep(profile_variant(tmp_path, force_browser), demo.url, db_url, *keywords)
     listings, shops = rows(db_url, Listing), rows(db_url, Shop)
     assert result["errors"] == 0
-    assert {l.id: (listings[l.id].title, listings[l.id].rendered) for l in targets} == {
-        l.id: (l.title, True) for l in targets
+    assert {lst.id: (listings[lst.id].title, listings[lst.id].rendered) for lst in targets} == {
+        lst.id: (lst.title, True) for lst in targets
     }
     assert shops[gbk_shop.id].name == gbk_shop.name
 
@@ -164,3 +178,18 @@ def test_unreachable_url_is_reported_and_the_sweep_finishes(demo, tmp_path):
     assert [(e["url"], e["kind"]) for e in result["error_list"]] == [(dead, "fetch")]
     assert "Connection" in result["error_list"][0]["message"]
     assert "L00001" in rows(db_url, Listing)
+
+
+def test_sweep_stopped_early_is_stored_as_interrupted(demo, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'stopped.db'}"
+    result = sweep("demo", demo.url, db_url, "--keyword", "", "--max-pages", "3", code=2)
+    assert (result["status"], result["close_reason"]) == ("interrupted", "closespider_pagecount")
+    with session_scope(make_engine(db_url)) as s:
+        stored = s.scalars(select(Sweep)).one()
+        assert (stored.status, stored.stats["close_reason"]) == (
+            "interrupted",
+            "closespider_pagecount",
+        )
+        assert stored.finished_at is not None
+    # What was stored before the stop stays stored.
+    assert count(db_url, Listing) == result["listings"]

@@ -131,7 +131,10 @@ def test_js_priced_listing_needs_render_and_has_no_price_unrendered():
     response = page("listing_js_price.html", "/item/L00050")
     assert needs_render(response, PROFILE.listing.render.when) is True
     assert extract_listing(response, PROFILE).price is None
-    assert needs_render(page("listing_full.html", "/item/L00042"), PROFILE.listing.render.when) is False
+    assert (
+        needs_render(page("listing_full.html", "/item/L00042"), PROFILE.listing.render.when)
+        is False
+    )
 
 
 def test_rendered_listing_is_not_rendered_again():
@@ -157,7 +160,12 @@ def test_listing_url_outside_id_pattern_raises():
 
 def test_gbk_listing_without_charset_is_decoded_as_gb18030():
     item = extract_listing(page("listing_gbk.html", "/item/L00061", "text/html"), PROFILE)
-    assert (item.title, item.price, item.category, item.ship_from) == ("麝香", 88.0, "中药材", "四川 成都")
+    assert (item.title, item.price, item.category, item.ship_from) == (
+        "麝香",
+        88.0,
+        "中药材",
+        "四川 成都",
+    )
     assert item.page.encoding == "gb18030"
 
 
@@ -189,7 +197,11 @@ def test_shop_name_text_and_categories():
     item = extract_shop(page("shop_licence.html", "/shop/S007"), PROFILE)
     assert (item.external_id, item.name) == ("S007", "鄂州老字号旗舰店")
     assert item.categories == ["食品", "保健食品"]
-    assert item.shop_text.splitlines()[:3] == ["鄂州老字号旗舰店", "百年老店，专营湖北特产。", "主营类目：食品 保健食品"]
+    assert item.shop_text.splitlines()[:3] == [
+        "鄂州老字号旗舰店",
+        "百年老店，专营湖北特产。",
+        "主营类目：食品 保健食品",
+    ]
     assert "统一社会信用代码：91420700 MA4ABCDE1X" in item.shop_text
 
 

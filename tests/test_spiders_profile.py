@@ -55,7 +55,9 @@ def test_bad_selector(tmp_path):
     with pytest.raises(ProfileError) as caught:
         load_profile(path)
     assert (caught.value.path, caught.value.field) == (path, "search.next_page")
-    assert str(caught.value).startswith("demo.yaml: search.next_page: bad CSS selector 'a.next[href'")
+    assert str(caught.value).startswith(
+        "demo.yaml: search.next_page: bad CSS selector 'a.next[href'"
+    )
 
 
 def test_bad_selector_inside_an_ad_slot_names_its_index(tmp_path):
