@@ -28,6 +28,7 @@ class Scorer:
         self.matcher = Matcher(packset)
         self._checks = {kind: cls() for kind, cls in CHECKS.items()}
         self._field_order = {f: i for i, f in enumerate((*TEXT_FIELDS, "record"))}
+        self._versions = packset.versions()
 
     @property
     def rules(self) -> list[CompiledRule]:
@@ -101,7 +102,8 @@ class Scorer:
     @staticmethod
     def _hit(cr: CompiledRule, fname: str, start: int, end: int, matched: str, term: str,
              via: str, note: str) -> Hit:
-        return Hit(
+        # Built from validated packs with known types: skip re-validation on the hot path.
+        return Hit.model_construct(
             pack_id=cr.pack.id,
             pack_version=cr.pack.version,
             rule_id=cr.full_id,
@@ -125,12 +127,12 @@ class Scorer:
             weights[h.rule_id] = h.weight
         scores = {pid: float(sum(weights[r] for r in rids)) for pid, rids in fired_rules.items()}
         categories = sorted(p.id for p in self.packset.packs if scores[p.id] >= p.threshold)
-        return Verdict(
+        return Verdict.model_construct(
             id=record.id,
             score=float(sum(scores.values())),
             lead=bool(categories),
             categories=categories,
             pack_scores=scores,
-            pack_versions=self.packset.versions(),
+            pack_versions=dict(self._versions),
             hits=hits,
         )

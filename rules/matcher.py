@@ -9,7 +9,9 @@ Regexes and fuzzy terms are per rule: analysts write few of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import ahocorasick
 from rapidfuzz import fuzz
@@ -20,6 +22,49 @@ from rules.phonetic import Phonetic, is_cjk, phonetic, term_pinyin
 
 TERM, EXCLUDE, REQUIRE = 0, 1, 2
 MIN_PURE_HOMOPHONE = 3  # all-CJK homophones of shorter terms are too common to report
+
+
+def _utf8(text: str) -> str:
+    """UTF-8 bytes as a str of code points < 256.
+
+    pyahocorasick finds a node's child by scanning its children; over characters the root has
+    thousands (one per first character of a term), over UTF-8 bytes at most a few hundred.
+    """
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
+
+
+def _byte_to_char(text: str) -> list[int]:
+    out: list[int] = []
+    for i, c in enumerate(text):
+        o = ord(c)
+        out.extend([i] * (1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4))
+    return out
+
+
+class KeyAutomaton:
+    """Aho-Corasick over UTF-8 bytes of the keys; yields matches as character offsets."""
+
+    def __init__(self, entries: dict[str, Any]):
+        self._auto = ahocorasick.Automaton()
+        for key, value in entries.items():
+            self._auto.add_word(_utf8(key), (len(key), value))
+        self._auto.make_automaton()
+
+    def __len__(self) -> int:
+        return len(self._auto)
+
+    def iter(self, text: str) -> Iterator[tuple[int, int, Any]]:
+        """(start, end, value) of every key occurring in ``text``, in character offsets."""
+        encoded = _utf8(text)
+        b2c: list[int] | None = None
+        for last, (n_chars, value) in self._auto.iter(encoded):
+            if encoded is text:
+                end = last + 1
+            else:
+                if b2c is None:  # built on the first match only: most texts match nothing
+                    b2c = _byte_to_char(text)
+                end = b2c[last] + 1
+            yield end - n_chars, end, value
 
 
 @dataclass
@@ -81,9 +126,9 @@ class Matcher:
                     for word in words:
                         literal.setdefault(normalize_term(word), []).append((cr.index, role, -1))
         self.literal = self._automaton(
-            {k: (k, is_ascii_alnum(k[0]), is_ascii_alnum(k[-1]), refs) for k, refs in literal.items()}
+            {k: (is_ascii_alnum(k[0]), is_ascii_alnum(k[-1]), refs) for k, refs in literal.items()}
         )
-        self.phonetic = self._automaton({k: (k, refs) for k, refs in sounds.items()})
+        self.phonetic = self._automaton(sounds)
         self.has_phonetic = bool(sounds)
 
     @staticmethod
@@ -102,15 +147,9 @@ class Matcher:
         )
 
     @staticmethod
-    def _automaton(entries: dict) -> ahocorasick.Automaton | None:
+    def _automaton(entries: dict[str, Any]) -> KeyAutomaton | None:
         entries = {k: v for k, v in entries.items() if k}
-        if not entries:
-            return None
-        auto = ahocorasick.Automaton()
-        for key, value in entries.items():
-            auto.add_word(key, value)
-        auto.make_automaton()
-        return auto
+        return KeyAutomaton(entries) if entries else None
 
     def match_field(self, norm: Normalized, active: set[int]) -> FieldMatches:
         """Match the rules in ``active`` (rule indices) against one normalised field."""
@@ -119,8 +158,7 @@ class Matcher:
         if not text or not active:
             return out
         if self.literal is not None:
-            for last, (key, left, right, refs) in self.literal.iter(text):
-                start, end = last - len(key) + 1, last + 1
+            for start, end, (left, right, refs) in self.literal.iter(text):
                 if (left and not norm.is_word_edge(start)) or (right and not norm.is_word_edge(end)):
                     continue  # an ASCII term inside a longer ASCII word
                 for r_i, role, t_i in refs:
@@ -147,8 +185,7 @@ class Matcher:
     def _match_phonetic(self, norm: Normalized, ph: Phonetic, active: set[int],
                         out: FieldMatches) -> None:
         plain = list(out.candidates)
-        for last, (key, refs) in self.phonetic.iter(ph.text):
-            start, end = last - len(key) + 1, last + 1
+        for start, end, refs in self.phonetic.iter(ph.text):
             if start not in ph.boundaries or end not in ph.boundaries:
                 continue
             ns, ne = ph.norm_span(start, end)

@@ -27,7 +27,6 @@ def _is_variation_selector(ch: str) -> bool:
     return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x180B <= cp <= 0x180D
 
 
-@lru_cache(maxsize=65536)
 def _fold(ch: str) -> str:
     """NFKC + lowercase of one character, with dropped characters removed ('' = dropped)."""
     out = []
@@ -36,6 +35,10 @@ def _fold(ch: str) -> str:
             continue
         out.append(c)
     return "".join(out)
+
+
+# Per-character results, filled as characters are met: a dict lookup is the hot path.
+_FOLDED: dict[str, str] = {chr(i): _fold(chr(i)) for i in range(128)}
 
 
 @lru_cache(maxsize=65536)
@@ -49,17 +52,25 @@ def is_ascii_alnum(ch: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Normalized:
-    """A normalised text; ``spans[i]`` is the original (start, end) of normalised char ``i``."""
+    """A normalised text; ``index[i]`` is the original character normalised char ``i`` came from.
+
+    Every normalised character comes from exactly one original character (one original
+    character may give several, e.g. ㎏ → kg), so a span maps back as (index[s], index[e-1]+1).
+    """
 
     original: str
     text: str
-    spans: tuple[tuple[int, int], ...]
+    index: tuple[int, ...]
     #: Normalised positions k where dropped characters stood between text[k-1] and text[k].
     breaks: frozenset[int]
 
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        return tuple((i, i + 1) for i in self.index)
+
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) covering normalised chars start..end-1."""
-        return self.spans[start][0], self.spans[end - 1][1]
+        return self.index[start], self.index[end - 1] + 1
 
     def original_text(self, start: int, end: int) -> str:
         s, e = self.original_span(start, end)
@@ -74,39 +85,49 @@ class Normalized:
 
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` (NFKC, lowercase, traditional→simplified, no separators or emoji)."""
-    chars: list[str] = []
-    spans: list[tuple[int, int]] = []
-    breaks: set[int] = set()
-    dropped = False
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            folded = ch.lower() if ch.isalnum() else ""
-        else:
-            folded = _fold(ch)
-        if not folded:
-            dropped = True
-            continue
-        if dropped and chars:
-            breaks.add(len(chars))
+    if not text:
+        return _EMPTY
+    folded = list(map(_FOLDED.get, text))
+    if None in folded:
+        for i, f in enumerate(folded):
+            if f is None:
+                folded[i] = _FOLDED[text[i]] = _fold(text[i])
+    folded_text = "".join(folded)
+    if len(folded_text) == len(text) and "" not in folded:
+        index: list[int] | range = range(len(text))  # nothing dropped or expanded
+        breaks: set[int] = set()
+    else:
+        index, breaks = [], set()
         dropped = False
-        for c in folded:
-            chars.append(c)
-            spans.append((i, i + 1))
-    folded_text = "".join(chars)
-    simplified = _T2S.convert(folded_text) if not folded_text.isascii() else folded_text
+        for i, f in enumerate(folded):
+            if not f:
+                dropped = True
+                continue
+            if dropped:
+                if index:
+                    breaks.add(len(index))
+                dropped = False
+            if len(f) == 1:
+                index.append(i)
+            else:
+                index.extend([i] * len(f))
+    simplified = folded_text if folded_text.isascii() else _T2S.convert(folded_text)
     if len(simplified) != len(folded_text):
         # A phrase conversion changed the length: convert per character to keep the map exact.
         new_chars: list[str] = []
-        new_spans: list[tuple[int, int]] = []
+        new_index: list[int] = []
         new_breaks: set[int] = set()
-        for c, span, k in zip(chars, spans, range(len(chars)), strict=True):
+        for k, (c, i) in enumerate(zip(folded_text, index, strict=True)):
             if k in breaks:
                 new_breaks.add(len(new_chars))
             for s in _t2s_char(c):
                 new_chars.append(s)
-                new_spans.append(span)
-        simplified, spans, breaks = "".join(new_chars), new_spans, new_breaks
-    return Normalized(text, simplified, tuple(spans), frozenset(breaks))
+                new_index.append(i)
+        simplified, index, breaks = "".join(new_chars), new_index, new_breaks
+    return Normalized(text, simplified, tuple(index), frozenset(breaks))
+
+
+_EMPTY = Normalized("", "", (), frozenset())
 
 
 def normalize_term(term: str) -> str:
