@@ -48,10 +48,23 @@ def generated_pack(titles: list[str], n: int = N_TERMS, seed: int = 7) -> Pack:
         term = "".join(rng.choice(alphabet) for _ in range(rng.randint(3, 5)))
         if normalize_term(term) == term:
             terms.add(term)
-    rule = Rule(id="generated", description="生成词条", legal_basis="基准测试", severity="low",
-                weight=1, terms=sorted(terms))
-    return Pack(id="bench_generated", version="0", title="基准", legal_basis="基准测试",
-                owner="基准", threshold=1, rules=[rule])
+    rule = Rule(
+        id="generated",
+        description="生成词条",
+        legal_basis="基准测试",
+        severity="low",
+        weight=1,
+        terms=sorted(terms),
+    )
+    return Pack(
+        id="bench_generated",
+        version="0",
+        title="基准",
+        legal_basis="基准测试",
+        owner="基准",
+        threshold=1,
+        rules=[rule],
+    )
 
 
 def timed(fn, items) -> float:
@@ -103,12 +116,16 @@ def main() -> None:
     print(f"compile: shipped {t_compile:.3f}s, with {N_TERMS} extra terms {t_compile_big:.3f}s")
     print(f"scoring {len(recs)} titles with the shipped packs: {len(recs) / t_base:,.0f} records/s")
     ratio = t_big / t_base
-    print(f"time ratio with {N_TERMS} extra terms: {ratio:.2f}x (target <= 1.5x) "
-          f"-> {'ok' if ratio <= 1.5 else 'MISSED'}")
+    print(
+        f"time ratio with {N_TERMS} extra terms: {ratio:.2f}x (target <= 1.5x) "
+        f"-> {'ok' if ratio <= 1.5 else 'MISSED'}"
+    )
     speedup = (t_naive / len(sample)) / (t_auto / len(sample))
-    print(f"speed vs `in` over {N_TERMS} terms on {len(sample)} titles: {speedup:.1f}x "
-          f"(target >= 20x) -> {'ok' if speedup >= 20 else 'MISSED'}; "
-          f"same (record, term) hits: {hits_naive == hits_auto} ({len(hits_auto)})")
+    print(
+        f"speed vs `in` over {N_TERMS} terms on {len(sample)} titles: {speedup:.1f}x "
+        f"(target >= 20x) -> {'ok' if speedup >= 20 else 'MISSED'}; "
+        f"same (record, term) hits: {hits_naive == hits_auto} ({len(hits_auto)})"
+    )
 
 
 if __name__ == "__main__":

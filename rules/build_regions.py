@@ -44,9 +44,15 @@ def build(src: Path) -> list[dict[str, str]]:
                 city = r["province"]
             elif city == "省直辖县级行政区划" and r["level"] == "county":
                 city = r["name"]
-            rows[r["code"]] = {"code": r["code"], "name": r["name"], "level": r["level"],
-                               "province": r["province"], "city": city if r["level"] != "province"
-                               else "", "current": "1", "years": ""}
+            rows[r["code"]] = {
+                "code": r["code"],
+                "name": r["name"],
+                "level": r["level"],
+                "province": r["province"],
+                "city": city if r["level"] != "province" else "",
+                "current": "1",
+                "years": "",
+            }
     historic: dict[str, tuple[str, str, str]] = {}
     with open(src / "python-stdnum_cn_loc.csv", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
@@ -57,17 +63,28 @@ def build(src: Path) -> list[dict[str, str]]:
             rows[code]["years"] = years
             continue
         level = "province" if code[2:] == "0000" else "city" if code[4:] == "00" else "county"
-        prov = name if level == "province" else rows.get(code[:2] + "0000", {}).get("name", province)
+        prov = (
+            name if level == "province" else rows.get(code[:2] + "0000", {}).get("name", province)
+        )
         city = ""
         if level == "city":
             city = name
         elif level == "county":
-            parent = rows.get(code[:4] + "00", {}).get("name") or historic.get(
-                code[:4] + "00", ("", "", ""))[1]
+            parent = (
+                rows.get(code[:4] + "00", {}).get("name")
+                or historic.get(code[:4] + "00", ("", "", ""))[1]
+            )
             city = prov if parent in _MUNICIPAL_PLACEHOLDERS or not parent else parent
         current = "1" if code[:2] in _OUTSIDE_MAINLAND and not years.split("-")[-1] else "0"
-        rows[code] = {"code": code, "name": name, "level": level, "province": prov,
-                      "city": city, "current": current, "years": years}
+        rows[code] = {
+            "code": code,
+            "name": name,
+            "level": level,
+            "province": prov,
+            "city": city,
+            "current": current,
+            "years": years,
+        }
     return [rows[c] for c in sorted(rows)]
 
 
@@ -81,5 +98,6 @@ def write(rows: list[dict[str, str]], out: Path = OUT) -> None:
 
 
 if __name__ == "__main__":
-    write(build(Path(sys.argv[1] if len(sys.argv) > 1 else
-                     "/work/shared/reference/admin_divisions")))
+    write(
+        build(Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/reference/admin_divisions"))
+    )

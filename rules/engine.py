@@ -55,8 +55,9 @@ class Scorer:
         norms = self.normalized(record)
         rules = self.applicable(record, norms["category"])
         hits = self._text_hits(rules, norms) + self._check_hits(rules, record)
-        hits.sort(key=lambda h: (h[0].pack_index, h[0].index, self._field_order[h[1].field],
-                                 h[1].start))
+        hits.sort(
+            key=lambda h: (h[0].pack_index, h[0].index, self._field_order[h[1].field], h[1].start)
+        )
         return self._verdict(record, [h for _, h in hits])
 
     def _text_hits(self, rules: list[CompiledRule], norms: dict[str, Normalized]):
@@ -78,8 +79,9 @@ class Scorer:
                 seen.add(key)
                 cr = self.matcher.rules[c.rule]
                 start, end = norm.original_span(c.start, c.end)
-                hit = self._hit(cr, fname, start, end, norm.original[start:end], c.term, c.via,
-                                c.note)
+                hit = self._hit(
+                    cr, fname, start, end, norm.original[start:end], c.term, c.via, c.note
+                )
                 found.setdefault(c.rule, []).append((cr, hit))
         out = []
         for r_i, pairs in found.items():
@@ -100,8 +102,16 @@ class Scorer:
         return out
 
     @staticmethod
-    def _hit(cr: CompiledRule, fname: str, start: int, end: int, matched: str, term: str,
-             via: str, note: str) -> Hit:
+    def _hit(
+        cr: CompiledRule,
+        fname: str,
+        start: int,
+        end: int,
+        matched: str,
+        term: str,
+        via: str,
+        note: str,
+    ) -> Hit:
         # Built from validated packs with known types: skip re-validation on the hot path.
         return Hit.model_construct(
             pack_id=cr.pack.id,

@@ -52,8 +52,10 @@ class Evaluation:
         head = f"{'规则包':<20} {'TP':>5} {'FP':>5} {'FN':>5} {'TN':>5} {'精确率':>8} {'召回率':>8}"
         lines = [f"样本 {self.records} 条", head]
         for s in self.packs.values():
-            lines.append(f"{s.pack_id:<20} {s.tp:>5} {s.fp:>5} {s.fn:>5} {s.tn:>5} "
-                         f"{pct(s.precision):>10} {pct(s.recall):>10}")
+            lines.append(
+                f"{s.pack_id:<20} {s.tp:>5} {s.fp:>5} {s.fn:>5} {s.tn:>5} "
+                f"{pct(s.precision):>10} {pct(s.recall):>10}"
+            )
         for m in self.misses:
             label = "误报" if m.kind == "fp" else "漏报"
             lines.append(f"  {label} {m.pack_id}: #{m.index} {m.record_id or ''} {m.title}")

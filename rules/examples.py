@@ -55,6 +55,7 @@ def run_examples(packset: PackSet, scorer: Scorer | None = None) -> list[Example
                     others = sorted({h.rule_id for h in verdict.hits})
                     if others:
                         why += f"（其他规则命中: {', '.join(others)}）"
-                results.append(ExampleResult(rule_id, _shown(example), expected,
-                                             bool(hits) == expected, why))
+                results.append(
+                    ExampleResult(rule_id, _shown(example), expected, bool(hits) == expected, why)
+                )
     return results

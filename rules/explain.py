@@ -10,21 +10,37 @@ from rules.normalize import Normalized
 from rules.record import TEXT_FIELDS, Hit, Record, Verdict
 
 CONTEXT = 12  # characters of the original text shown on each side of a hit
-VIA_LABELS = {"term": "词条", "regex": "正则", "fuzzy": "近似", "phonetic": "谐音/拼音",
-              "check": "结构检查"}
-FIELD_LABELS = {"title": "标题", "description": "描述", "shop_text": "店铺文字",
-                "category": "类目", "record": "记录"}
+VIA_LABELS = {
+    "term": "词条",
+    "regex": "正则",
+    "fuzzy": "近似",
+    "phonetic": "谐音/拼音",
+    "check": "结构检查",
+}
+FIELD_LABELS = {
+    "title": "标题",
+    "description": "描述",
+    "shop_text": "店铺文字",
+    "category": "类目",
+    "record": "记录",
+}
 
 
 def mark(text: str, start: int, end: int, context: int = CONTEXT) -> str:
     """The span in its context, bracketed: …正品【象牙】手镯…"""
     left = max(0, start - context)
     right = min(len(text), end + context)
-    return "".join((
-        "…" if left > 0 else "",
-        text[left:start], "【", text[start:end], "】", text[end:right],
-        "…" if right < len(text) else "",
-    ))
+    return "".join(
+        (
+            "…" if left > 0 else "",
+            text[left:start],
+            "【",
+            text[start:end],
+            "】",
+            text[end:right],
+            "…" if right < len(text) else "",
+        )
+    )
 
 
 @dataclass

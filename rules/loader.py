@@ -83,8 +83,15 @@ class _Doc:
                 for k, v in node.value:
                     if isinstance(k, yaml.ScalarNode) and k.value in seen:
                         m = k.start_mark
-                        issues.append(Issue(self.path, m.line + 1, m.column + 1, k.value,
-                                            f"duplicate key {k.value!r}"))
+                        issues.append(
+                            Issue(
+                                self.path,
+                                m.line + 1,
+                                m.column + 1,
+                                k.value,
+                                f"duplicate key {k.value!r}",
+                            )
+                        )
                     seen.add(getattr(k, "value", ""))
                     stack.append(v)
             elif isinstance(node, yaml.SequenceNode):
@@ -119,8 +126,12 @@ def _rule_issues(doc: _Doc, i: int, rule: Rule) -> list[Issue]:
     at = ("rules", i)
     issues: list[Issue] = []
     if rule.check is not None and rule.has_matchers():
-        issues.append(doc.issue(at + ("check",), "a rule has either a check or text matchers "
-                                "(terms, regex, fuzzy), not both"))
+        issues.append(
+            doc.issue(
+                at + ("check",),
+                "a rule has either a check or text matchers (terms, regex, fuzzy), not both",
+            )
+        )
     if rule.check is None and not rule.has_matchers():
         issues.append(doc.issue(at, "a rule needs terms, regex, fuzzy or a check"))
     for j, spec in enumerate(rule.term_specs()):
@@ -136,11 +147,14 @@ def _rule_issues(doc: _Doc, i: int, rule: Rule) -> list[Issue]:
             issues.append(doc.issue(at + ("regex", j), problem))
     for j, fz in enumerate(rule.fuzzy):
         if len(normalize_term(fz.term)) < 4:
-            issues.append(doc.issue(at + ("fuzzy", j, "term"),
-                                    "fuzzy terms need at least 4 characters after normalisation"))
+            issues.append(
+                doc.issue(
+                    at + ("fuzzy", j, "term"),
+                    "fuzzy terms need at least 4 characters after normalisation",
+                )
+            )
     if rule.phonetic and not rule.terms:
-        issues.append(doc.issue(at + ("phonetic",), "phonetic has no terms to apply to",
-                                "warning"))
+        issues.append(doc.issue(at + ("phonetic",), "phonetic has no terms to apply to", "warning"))
     if rule.examples is None or not (rule.examples.match or rule.examples.no_match):
         issues.append(doc.issue(at + ("id",), f"rule {rule.id!r} has no examples", "warning"))
     return issues
@@ -217,7 +231,7 @@ def _load(files: Iterable[Path], stop_at_first: bool) -> tuple[PackSet, list[Iss
 
 
 def load_packs(path: Path | str | None = None) -> PackSet:
-    """Load the packs at ``path`` (folder or file; None = shipped packs); raise at the first error."""
+    """Load the packs at ``path`` (folder or file; None: shipped packs); stop at the first error."""
     return _load(pack_files(path), stop_at_first=True)[0]
 
 

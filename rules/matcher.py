@@ -159,14 +159,18 @@ class Matcher:
             return out
         if self.literal is not None:
             for start, end, (left, right, refs) in self.literal.iter(text):
-                if (left and not norm.is_word_edge(start)) or (right and not norm.is_word_edge(end)):
+                if (left and not norm.is_word_edge(start)) or (
+                    right and not norm.is_word_edge(end)
+                ):
                     continue  # an ASCII term inside a longer ASCII word
                 for r_i, role, t_i in refs:
                     if r_i not in active:
                         continue
                     if role == TERM:
                         spec = self.rules[r_i].terms[t_i]
-                        out.candidates.append(Candidate(r_i, start, end, "term", spec.term, spec.note))
+                        out.candidates.append(
+                            Candidate(r_i, start, end, "term", spec.term, spec.note)
+                        )
                     elif role == EXCLUDE:
                         out.exclusions.setdefault(r_i, []).append((start, end))
                     else:
@@ -175,15 +179,18 @@ class Matcher:
             for rx in self.rules[r_i].regexes:
                 for m in rx.finditer(text):
                     if m.end() > m.start():
-                        out.candidates.append(Candidate(r_i, m.start(), m.end(), "regex", rx.pattern))
+                        out.candidates.append(
+                            Candidate(r_i, m.start(), m.end(), "regex", rx.pattern)
+                        )
         if self.has_phonetic and any(self.rules[r].rule.phonetic for r in active):
             self._match_phonetic(norm, phonetic(norm), active, out)
         self._match_fuzzy(text, active, out)
         out.candidates = [c for c in out.candidates if not self._excluded(c, out.exclusions)]
         return out
 
-    def _match_phonetic(self, norm: Normalized, ph: Phonetic, active: set[int],
-                        out: FieldMatches) -> None:
+    def _match_phonetic(
+        self, norm: Normalized, ph: Phonetic, active: set[int], out: FieldMatches
+    ) -> None:
         plain = list(out.candidates)
         for start, end, refs in self.phonetic.iter(ph.text):
             if start not in ph.boundaries or end not in ph.boundaries:

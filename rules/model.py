@@ -33,7 +33,9 @@ class TermSpec(_Strict):
 class FuzzySpec(_Strict):
     """A term matched by similarity, for longer names that sellers misspell."""
 
-    term: str = Field(min_length=4, description="Term of at least 4 characters after normalisation.")
+    term: str = Field(
+        min_length=4, description="Term of at least 4 characters after normalisation."
+    )
     min_similarity: float = Field(
         85, ge=50, le=100, description="Minimum rapidfuzz partial-ratio similarity, 50-100."
     )
@@ -157,7 +159,9 @@ class Rule(_Strict):
         description="Co-terms: the rule fires only if one also occurs in the rule's fields.",
     )
     check: Check | None = Field(None, description="Structural check instead of text matchers.")
-    examples: Examples | None = Field(None, description="Records the rule must and must not fire on.")
+    examples: Examples | None = Field(
+        None, description="Records the rule must and must not fire on."
+    )
 
     def term_specs(self) -> list[TermSpec]:
         return [TermSpec(term=t) if isinstance(t, str) else t for t in self.terms]

@@ -17,8 +17,30 @@ import opencc
 # Unicode categories dropped from the text: separators, punctuation, symbols (emoji, ★, +),
 # control and format characters (zero-width space/joiner, BOM, soft hyphen), enclosing marks
 # (keycaps) and private-use icons.
-_DROP_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po",
-                              "Sm", "Sc", "Sk", "So", "Cc", "Cf", "Me", "Co", "Cn", "Cs"})
+_DROP_CATEGORIES = frozenset(
+    {
+        "Zs",
+        "Zl",
+        "Zp",
+        "Pc",
+        "Pd",
+        "Ps",
+        "Pe",
+        "Pi",
+        "Pf",
+        "Po",
+        "Sm",
+        "Sc",
+        "Sk",
+        "So",
+        "Cc",
+        "Cf",
+        "Me",
+        "Co",
+        "Cn",
+        "Cs",
+    }
+)
 _T2S = opencc.OpenCC("t2s")
 
 

@@ -96,7 +96,9 @@ def phonetic(norm: Normalized) -> Phonetic:
         if ch.isascii() and ch.isalpha():
             # A Latin run, cut at places where the seller put separators.
             j = i + 1
-            while j < len(text) and text[j].isascii() and text[j].isalpha() and j not in norm.breaks:
+            while (
+                j < len(text) and text[j].isascii() and text[j].isalpha() and j not in norm.breaks
+            ):
                 j += 1
             run = text[i:j]
             bounds.update(pos + b for b in _latin_boundaries(run))

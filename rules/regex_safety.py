@@ -89,11 +89,15 @@ def _problem(sub) -> str | None:
         if op in _REPEATS and (av[1] == C.MAXREPEAT or av[1] > _BIG):
             body = av[2]
             if _has_variable_repeat(body):
-                return ("a repeat inside a repeat (like (a+)+, (.*)* or (a|a)*) "
-                        "can backtrack catastrophically")
+                return (
+                    "a repeat inside a repeat (like (a+)+, (.*)* or (a|a)*) "
+                    "can backtrack catastrophically"
+                )
             if _branches_overlap(body):
-                return ("repeated alternatives that can start with the same character "
-                        "(like (a|a)* or (a|ab)+) can backtrack catastrophically")
+                return (
+                    "repeated alternatives that can start with the same character "
+                    "(like (a|a)* or (a|ab)+) can backtrack catastrophically"
+                )
         for child in _children(op, av):
             found = _problem(child)
             if found:

@@ -15,11 +15,44 @@ from rules.uscc import region_code
 
 DATA = Path(__file__).resolve().parent / "data" / "regions.csv"
 _MUNICIPALITIES = {"11", "12", "31", "50"}
-_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+_PROVINCE_SUFFIXES = (
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "特别行政区",
+    "自治区",
+    "省",
+    "市",
+)
 _CITY_SUFFIXES = ("地区", "自治州", "自治县", "林区", "盟", "市", "区", "县")
 # Ethnic names that open the tail of an autonomous prefecture's name (恩施土家族苗族自治州 → 恩施).
-_ETHNIC = ("朝鲜", "土家", "苗", "侗", "藏", "羌", "彝", "哈尼", "壮", "傣", "景颇", "白", "傈僳",
-           "蒙古", "哈萨克", "柯尔克孜", "回", "布依", "黎", "满", "畲", "瑶", "仡佬", "水", "纳西")
+_ETHNIC = (
+    "朝鲜",
+    "土家",
+    "苗",
+    "侗",
+    "藏",
+    "羌",
+    "彝",
+    "哈尼",
+    "壮",
+    "傣",
+    "景颇",
+    "白",
+    "傈僳",
+    "蒙古",
+    "哈萨克",
+    "柯尔克孜",
+    "回",
+    "布依",
+    "黎",
+    "满",
+    "畲",
+    "瑶",
+    "仡佬",
+    "水",
+    "纳西",
+)
 
 
 @dataclass(frozen=True)
@@ -39,8 +72,18 @@ class Region:
 def _table() -> dict[str, Region]:
     with open(DATA, encoding="utf-8") as fh:
         rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        return {r["code"]: Region(r["code"], r["name"], r["province"], r["city"],
-                                  r["current"] == "1", r["level"], r["years"]) for r in rows}
+        return {
+            r["code"]: Region(
+                r["code"],
+                r["name"],
+                r["province"],
+                r["city"],
+                r["current"] == "1",
+                r["level"],
+                r["years"],
+            )
+            for r in rows
+        }
 
 
 def lookup(code6: str | None) -> Region | None:
@@ -83,8 +126,9 @@ def _names() -> tuple[list[tuple[str, Region]], dict[str, list[tuple[str, Region
             provinces += [(r.name, r), (_short(r.name, _PROVINCE_SUFFIXES), r)]
         elif r.name in ("市辖区", "县", "省直辖县级行政区划"):
             continue
-        elif r.level == "city" or (r.level == "county" and (
-                p in _MUNICIPALITIES or r.code[2:4] == "90")):
+        elif r.level == "city" or (
+            r.level == "county" and (p in _MUNICIPALITIES or r.code[2:4] == "90")
+        ):
             places.setdefault(p, []).extend([(r.name, r), (_short(r.name, _CITY_SUFFIXES), r)])
     provinces.sort(key=lambda x: -len(x[0]))
     for lst in places.values():
@@ -97,7 +141,7 @@ def _find(text: str, names: list[tuple[str, Region]]) -> tuple[str, Region] | No
 
 
 def region_of_place(text: str | None) -> Region | None:
-    """The region of a place as shops write it ("湖北 鄂州", "浙江杭州"): city if named, else province."""
+    """Region of a place as shops write it ("湖北 鄂州"): the city, else the province."""
     t = "".join((text or "").split())
     if not t:
         return None

@@ -23,8 +23,19 @@ def rule_hits(verdict, rule_id):
 def test_hit_reports_original_span_and_pack_details(scorer):
     v = scorer.score({"id": "L1", "title": "正品 象*牙 手镯"})
     [h] = v.hits
-    assert (h.pack_id, h.pack_version, h.rule_id) == ("fx_wildlife", "2026.1.0", "fx_wildlife.ivory")
-    assert (h.field, h.start, h.end, h.matched, h.term, h.via) == ("title", 3, 6, "象*牙", "象牙", "term")
+    assert (h.pack_id, h.pack_version, h.rule_id) == (
+        "fx_wildlife",
+        "2026.1.0",
+        "fx_wildlife.ivory",
+    )
+    assert (h.field, h.start, h.end, h.matched, h.term, h.via) == (
+        "title",
+        3,
+        6,
+        "象*牙",
+        "象牙",
+        "term",
+    )
     assert (h.severity, h.weight) == ("high", 5)
     assert h.legal_basis == "《野生动物保护法》第二十八条"
     assert v.id == "L1"
@@ -63,7 +74,12 @@ def test_require_any(scorer):
 
 
 def test_categories_filter(scorer):
-    assert rule_hits(scorer.score({"title": "治疗糖尿病", "category": "服饰"}), "fx_wildlife.health_food") == []
+    assert (
+        rule_hits(
+            scorer.score({"title": "治疗糖尿病", "category": "服饰"}), "fx_wildlife.health_food"
+        )
+        == []
+    )
     v = scorer.score({"title": "治疗糖尿病", "category": "保健食品"})
     assert len(rule_hits(v, "fx_wildlife.health_food")) == 1
 
@@ -73,10 +89,16 @@ def test_kinds_and_fields(scorer):
     assert scorer.score({"kind": "shop", "title": "某店", "shop_text": "象牙手镯"}).hits == []
 
 
-@pytest.mark.parametrize("title,matched", [
-    ("穿山jia片", "穿山jia"), ("川山甲", "川山甲"), ("chuanshanjia", "chuanshanjia"),
-    ("chuan shan jia", "chuan shan jia"), ("xiao气丸", "xiao气"),
-])
+@pytest.mark.parametrize(
+    "title,matched",
+    [
+        ("穿山jia片", "穿山jia"),
+        ("川山甲", "川山甲"),
+        ("chuanshanjia", "chuanshanjia"),
+        ("chuan shan jia", "chuan shan jia"),
+        ("xiao气丸", "xiao气"),
+    ],
+)
 def test_phonetic_hits(scorer, title, matched):
     [h] = rule_hits(scorer.score(title), "fx_wildlife.pangolin")
     assert (h.via, h.matched) == ("phonetic", matched)
@@ -115,33 +137,61 @@ def shop(**kw):
     return {"kind": "shop", "title": "某店", **kw}
 
 
-@pytest.mark.parametrize("record,rule,note", [
-    (shop(licence_present=False), "no_licence", "店铺未公示营业执照信息"),
-    (shop(licence_present=True, licence_image_only=True), "licence_image",
-     "营业执照仅以图片公示，无可核验文字"),
-    (shop(licence_present=True, uscc="91310110666007217U"), "bad_uscc",
-     "统一社会信用代码校验失败：91310110666007217U"),
-    (shop(licence_present=True), "bad_uscc", "公示的营业执照信息中没有统一社会信用代码"),
-    (shop(licence_present=True, uscc="91310110666007217T", category="食品 茶叶"), "food_permit",
-     "经营食品类目但未公示食品经营许可证"),
-    ({"title": "某商品", "price": 9.9, "original_price": 100}, "deep_discount", "现价为划线价的 9.9%"),
-    ({"kind": "ad", "title": "推广", "is_ad": True, "ad_labelled": False}, "ad_unlabelled",
-     '付费推广未标明"广告"'),
-])
+@pytest.mark.parametrize(
+    "record,rule,note",
+    [
+        (shop(licence_present=False), "no_licence", "店铺未公示营业执照信息"),
+        (
+            shop(licence_present=True, licence_image_only=True),
+            "licence_image",
+            "营业执照仅以图片公示，无可核验文字",
+        ),
+        (
+            shop(licence_present=True, uscc="91310110666007217U"),
+            "bad_uscc",
+            "统一社会信用代码校验失败：91310110666007217U",
+        ),
+        (shop(licence_present=True), "bad_uscc", "公示的营业执照信息中没有统一社会信用代码"),
+        (
+            shop(licence_present=True, uscc="91310110666007217T", category="食品 茶叶"),
+            "food_permit",
+            "经营食品类目但未公示食品经营许可证",
+        ),
+        (
+            {"title": "某商品", "price": 9.9, "original_price": 100},
+            "deep_discount",
+            "现价为划线价的 9.9%",
+        ),
+        (
+            {"kind": "ad", "title": "推广", "is_ad": True, "ad_labelled": False},
+            "ad_unlabelled",
+            '付费推广未标明"广告"',
+        ),
+    ],
+)
 def test_checks_fire(scorer, record, rule, note):
     hits = [h for h in scorer.score(record).hits if h.pack_id == "fx_shop"]
     assert [(h.rule_id, h.note, h.via, h.field, h.start) for h in hits] == [
-        (f"fx_shop.{rule}", note, "check", "record", -1)]
+        (f"fx_shop.{rule}", note, "check", "record", -1)
+    ]
 
 
-@pytest.mark.parametrize("record", [
-    shop(licence_present=True, uscc="91310110666007217T"),
-    shop(licence_present=True, uscc="91310110666007217T", category="食品", permits=["食品经营许可证"]),
-    {"title": "某商品", "price": 50, "original_price": 100},
-    {"title": "某商品", "price": 9.9},
-    {"kind": "ad", "title": "推广", "is_ad": True, "ad_labelled": True},
-    {"kind": "listing", "title": "某商品", "licence_present": False},
-])
+@pytest.mark.parametrize(
+    "record",
+    [
+        shop(licence_present=True, uscc="91310110666007217T"),
+        shop(
+            licence_present=True,
+            uscc="91310110666007217T",
+            category="食品",
+            permits=["食品经营许可证"],
+        ),
+        {"title": "某商品", "price": 50, "original_price": 100},
+        {"title": "某商品", "price": 9.9},
+        {"kind": "ad", "title": "推广", "is_ad": True, "ad_labelled": True},
+        {"kind": "listing", "title": "某商品", "licence_present": False},
+    ],
+)
 def test_checks_pass(scorer, record):
     assert [h for h in scorer.score(record).hits if h.pack_id == "fx_shop"] == []
 
@@ -162,11 +212,21 @@ ALPHABET = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥�
 def generated_pack(n: int) -> Pack:
     # distinct 4-character terms: three letters of a 30-character alphabet, then 品
     a = len(ALPHABET)
-    terms = [ALPHABET[i % a] + ALPHABET[i // a % a] + ALPHABET[i // (a * a)] + "品" for i in range(n)]
-    rule = Rule(id="many", description="生成词条", legal_basis="测试", severity="low", weight=1,
-                terms=terms)
-    return Pack(id="generated", version="1", title="生成", legal_basis="测试", owner="测试",
-                threshold=1, rules=[rule])
+    terms = [
+        ALPHABET[i % a] + ALPHABET[i // a % a] + ALPHABET[i // (a * a)] + "品" for i in range(n)
+    ]
+    rule = Rule(
+        id="many", description="生成词条", legal_basis="测试", severity="low", weight=1, terms=terms
+    )
+    return Pack(
+        id="generated",
+        version="1",
+        title="生成",
+        legal_basis="测试",
+        owner="测试",
+        threshold=1,
+        rules=[rule],
+    )
 
 
 def test_one_automaton_for_many_terms():
@@ -177,4 +237,6 @@ def test_one_automaton_for_many_terms():
     assert scorer.matcher.literal is not None and len(scorer.matcher.literal) > 20000
     v = scorer.score(f"正品 象牙 {target[:2]} {target[2:]}")
     assert [(h.rule_id, h.term) for h in v.hits] == [
-        ("fx_wildlife.ivory", "象牙"), ("generated.many", target)]
+        ("fx_wildlife.ivory", "象牙"),
+        ("generated.many", target),
+    ]

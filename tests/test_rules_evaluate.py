@@ -9,13 +9,18 @@ from rules.loader import load_packs
 FIXTURES = Path(__file__).parent / "fixtures" / "packs"
 
 LABELLED = [
-    {"id": "a", "title": "正品象牙手镯", "expect": ["fx_wildlife"]},          # tp
-    {"id": "b", "title": "穿山jia片", "expect": ["fx_wildlife"]},             # tp
-    {"id": "c", "title": "大象牙刷套装", "expect": []},                        # fp (象牙 inside 大象牙刷)
-    {"id": "d", "title": "虎骨酒", "expect": ["fx_wildlife"]},                # fn (not in the pack)
-    {"id": "e", "title": "象牙白连衣裙", "expect": []},                        # tn
-    {"id": "f", "kind": "shop", "title": "某店", "licence_present": False,
-     "expect": ["fx_shop"]},                                                 # tp for fx_shop
+    {"id": "a", "title": "正品象牙手镯", "expect": ["fx_wildlife"]},  # tp
+    {"id": "b", "title": "穿山jia片", "expect": ["fx_wildlife"]},  # tp
+    {"id": "c", "title": "大象牙刷套装", "expect": []},  # fp (象牙 inside 大象牙刷)
+    {"id": "d", "title": "虎骨酒", "expect": ["fx_wildlife"]},  # fn (not in the pack)
+    {"id": "e", "title": "象牙白连衣裙", "expect": []},  # tn
+    {
+        "id": "f",
+        "kind": "shop",
+        "title": "某店",
+        "licence_present": False,
+        "expect": ["fx_shop"],
+    },  # tp for fx_shop
 ]
 
 
@@ -28,9 +33,15 @@ def test_precision_recall_per_pack():
     assert (s.precision, s.recall) == (1.0, 1.0)
     assert ev.records == 6
     assert [(m.record_id, m.pack_id, m.kind) for m in ev.misses] == [
-        ("c", "fx_wildlife", "fp"), ("d", "fx_wildlife", "fn")]
+        ("c", "fx_wildlife", "fp"),
+        ("d", "fx_wildlife", "fn"),
+    ]
     table = ev.render()
-    assert "fx_wildlife" in table and "66.7%" in table and "误报 fx_wildlife: #2 c 大象牙刷套装" in table
+    assert (
+        "fx_wildlife" in table
+        and "66.7%" in table
+        and "误报 fx_wildlife: #2 c 大象牙刷套装" in table
+    )
 
 
 def test_undefined_precision_is_none():

@@ -13,7 +13,11 @@ def test_fixture_examples_all_pass():
     assert len(results) == 25
     assert [r for r in results if not r.passed] == []
     first = [r for r in results if r.rule_id == "fx_wildlife.ivory"][0]
-    assert (first.example, first.expected_match, first.why) == ("正品象牙手镯", True, "命中 象牙(term)")
+    assert (first.example, first.expected_match, first.why) == (
+        "正品象牙手镯",
+        True,
+        "命中 象牙(term)",
+    )
 
 
 def test_failing_example_says_why(tmp_path):
@@ -22,7 +26,11 @@ def test_failing_example_says_why(tmp_path):
     (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
     [bad] = [r for r in run_examples(load_packs(tmp_path)) if not r.passed]
     assert (bad.rule_id, bad.example, bad.expected_match, bad.why) == (
-        "fx_wildlife.ivory", "象牙手镯", False, "命中 象牙(term)")
+        "fx_wildlife.ivory",
+        "象牙手镯",
+        False,
+        "命中 象牙(term)",
+    )
 
 
 def test_shipped_pack_examples_pass():

@@ -34,6 +34,8 @@ def test_render_shows_fields_hits_and_scores():
 
 
 def test_explain_check_hit():
-    ex = explain(Scorer(load_packs(FIXTURES)), {"kind": "shop", "title": "某店", "licence_present": False})
+    ex = explain(
+        Scorer(load_packs(FIXTURES)), {"kind": "shop", "title": "某店", "licence_present": False}
+    )
     assert ex.verdict.categories == ["fx_shop"]
     assert "      记录: 店铺未公示营业执照信息" in ex.render().splitlines()

@@ -28,7 +28,10 @@ RULE = """\
     examples: {{match: [象牙]}}
 """
 
-BROKEN = HEAD + RULE.format(id="ok", weight=1) + """\
+BROKEN = (
+    HEAD
+    + RULE.format(id="ok", weight=1)
+    + """\
   - id: wrong_type
     description: 测试
     legal_basis: 测试
@@ -53,7 +56,9 @@ BROKEN = HEAD + RULE.format(id="ok", weight=1) + """\
     severity: high
     weight: 1
     regex: ['(a+)+b']
-""" + RULE.format(id="ok", weight=1)
+"""
+    + RULE.format(id="ok", weight=1)
+)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -67,14 +72,26 @@ def test_lint_collects_every_issue_with_lines(tmp_path):
     issues = lint_packs(path)
     errors = [(i.line, i.column, i.field, i.message) for i in issues if i.severity == "error"]
     assert errors == [
-        (19, 13, "rules[1].weight",
-         "Input should be a valid number, unable to parse string as a number"),
+        (
+            19,
+            13,
+            "rules[1].weight",
+            "Input should be a valid number, unable to parse string as a number",
+        ),
         (26, 5, "rules[2].term", "unknown field 'term' (did you mean 'terms'?)"),
-        (32, 19, "rules[3].regex[1]",
-         "invalid regular expression: unterminated character set at position 0"),
-        (38, 13, "rules[4].regex[0]",
-         "refused pattern '(a+)+b': a repeat inside a repeat (like (a+)+, (.*)* or (a|a)*) "
-         "can backtrack catastrophically; rewrite it without the nested repeat"),
+        (
+            32,
+            19,
+            "rules[3].regex[1]",
+            "invalid regular expression: unterminated character set at position 0",
+        ),
+        (
+            38,
+            13,
+            "rules[4].regex[0]",
+            "refused pattern '(a+)+b': a repeat inside a repeat (like (a+)+, (.*)* or (a|a)*) "
+            "can backtrack catastrophically; rewrite it without the nested repeat",
+        ),
         (39, 9, "rules[5].id", "duplicate rule id 'ok'"),
     ]
     warnings = [(i.line, i.field, i.message) for i in issues if i.severity == "warning"]
@@ -89,12 +106,16 @@ def test_run_mode_stops_at_first_error(tmp_path):
     with pytest.raises(PackError) as exc:
         load_packs(path)
     assert len(exc.value.issues) == 1
-    assert str(exc.value) == (f"{path}:19:13: rules[1].weight: "
-                              "Input should be a valid number, unable to parse string as a number")
+    assert str(exc.value) == (
+        f"{path}:19:13: rules[1].weight: "
+        "Input should be a valid number, unable to parse string as a number"
+    )
 
 
 def test_missing_field_and_bad_check_kind(tmp_path):
-    text = HEAD.replace('owner: 测试\n', '') + """\
+    text = (
+        HEAD.replace("owner: 测试\n", "")
+        + """\
   - id: c
     description: 测试
     legal_basis: 测试
@@ -102,6 +123,7 @@ def test_missing_field_and_bad_check_kind(tmp_path):
     weight: 1
     check: {kind: licence_colour}
 """
+    )
     issues = lint_packs(write(tmp_path, "p.yaml", text))
     got = [(i.line, i.field, i.message[:40]) for i in issues if i.severity == "error"]
     assert got == [
@@ -121,7 +143,9 @@ def test_check_and_terms_together_refused(tmp_path):
 def test_yaml_syntax_error_and_duplicate_key(tmp_path):
     [issue] = lint_packs(write(tmp_path, "bad.yaml", "id: [unclosed\n"))
     assert (issue.line, issue.message.startswith("YAML syntax")) == (2, True)
-    text = HEAD.replace("threshold: 5\n", "threshold: 5\nthreshold: 6\n") + RULE.format(id="a", weight=1)
+    text = HEAD.replace("threshold: 5\n", "threshold: 5\nthreshold: 6\n") + RULE.format(
+        id="a", weight=1
+    )
     [issue] = lint_packs(write(tmp_path, "dup.yaml", text))
     assert (issue.line, issue.column, issue.message) == (7, 1, "duplicate key 'threshold'")
 

@@ -8,8 +8,26 @@ from rules.phonetic import phonetic
 
 @pytest.mark.parametrize(
     "text",
-    ["象 牙", "象*牙", "象-牙", "象\u200b牙", "象🐘牙", "象_牙", "象.牙", "象·牙", "象|牙", "象/牙",
-     "象\\牙", "象~牙", "象+牙", "象\u00ad牙", "象\ufeff牙", "象\u200d牙", "象\ufe0f牙", "象★牙"],
+    [
+        "象 牙",
+        "象*牙",
+        "象-牙",
+        "象\u200b牙",
+        "象🐘牙",
+        "象_牙",
+        "象.牙",
+        "象·牙",
+        "象|牙",
+        "象/牙",
+        "象\\牙",
+        "象~牙",
+        "象+牙",
+        "象\u00ad牙",
+        "象\ufeff牙",
+        "象\u200d牙",
+        "象\ufe0f牙",
+        "象★牙",
+    ],
 )
 def test_separator_evasions_collapse_and_map_back(text):
     n = normalize(text)

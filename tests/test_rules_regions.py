@@ -12,8 +12,12 @@ REFERENCE = Path("/work/shared/reference/uscc")
 
 
 def test_uscc_vectors():
-    rows = list(csv.DictReader(open(REFERENCE / "uscc_vectors_python_stdnum.csv", encoding="utf-8")))
-    bad = list(csv.DictReader(open(REFERENCE / "uscc_invalid_checkdigit_derived.csv", encoding="utf-8")))
+    rows = list(
+        csv.DictReader(open(REFERENCE / "uscc_vectors_python_stdnum.csv", encoding="utf-8"))
+    )
+    bad = list(
+        csv.DictReader(open(REFERENCE / "uscc_invalid_checkdigit_derived.csv", encoding="utf-8"))
+    )
     assert all(uscc.is_valid(r["uscc"]) == r["expected"].startswith("valid") for r in rows)
     assert sum(r["expected"].startswith("valid") for r in rows) == 202
     assert not any(uscc.is_valid(r["uscc"]) for r in bad)
@@ -27,7 +31,13 @@ def test_region_code():
 
 def test_lookup_current_and_historic():
     r = lookup("420700")
-    assert (r.code, r.name, r.province, r.city, r.current) == ("420700", "鄂州市", "湖北省", "鄂州市", True)
+    assert (r.code, r.name, r.province, r.city, r.current) == (
+        "420700",
+        "鄂州市",
+        "湖北省",
+        "鄂州市",
+        True,
+    )
     old = lookup("110103")  # 崇文区, merged into 东城区 in 2010
     assert (old.name, old.province, old.city, old.current) == ("崇文区", "北京市", "北京市", False)
     assert lookup("999999") is None
@@ -39,11 +49,21 @@ def test_region_of_uscc_with_retired_code():
     assert region_of_uscc("91310110666007217T").name == "杨浦区"
 
 
-@pytest.mark.parametrize("place,code", [
-    ("湖北 鄂州", "420700"), ("浙江杭州", "330100"), ("浙江", "330000"), ("上海", "310000"),
-    ("广东 东莞", "441900"), ("湖北 仙桃", "429004"), ("吉林 延边", "222400"), ("杭州", "330100"),
-    ("北京 朝阳", "110105"), ("广西 南宁", "450100"),
-])
+@pytest.mark.parametrize(
+    "place,code",
+    [
+        ("湖北 鄂州", "420700"),
+        ("浙江杭州", "330100"),
+        ("浙江", "330000"),
+        ("上海", "310000"),
+        ("广东 东莞", "441900"),
+        ("湖北 仙桃", "429004"),
+        ("吉林 延边", "222400"),
+        ("杭州", "330100"),
+        ("北京 朝阳", "110105"),
+        ("广西 南宁", "450100"),
+    ],
+)
 def test_region_of_place(place, code):
     assert region_of_place(place).code == code
 

@@ -22,7 +22,10 @@ def test_every_field_is_described():
 
 
 def test_every_check_kind_has_an_implementation():
-    kinds = {d["properties"]["kind"]["const"] for n, d in generate()["$defs"].items()
-             if n.endswith("Check")}
+    kinds = {
+        d["properties"]["kind"]["const"]
+        for n, d in generate()["$defs"].items()
+        if n.endswith("Check")
+    }
     assert kinds == set(CHECKS)
     assert json.loads(render())["title"] == "Pack"
