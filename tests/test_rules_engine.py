@@ -240,3 +240,15 @@ def test_one_automaton_for_many_terms():
         ("fx_wildlife.ivory", "象牙"),
         ("generated.many", target),
     ]
+
+
+def test_verdict_round_trips_through_json(scorer):
+    from rules.record import Verdict
+
+    v = scorer.score({"id": "x", "title": "穿山jia片", "price": 1, "original_price": 100})
+    again = Verdict.model_validate_json(v.model_dump_json())
+    assert again == v
+    assert [(h.rule_id, h.via) for h in again.hits] == [
+        ("fx_shop.deep_discount", "check"),
+        ("fx_wildlife.pangolin", "phonetic"),
+    ]

@@ -74,3 +74,25 @@ def test_phonetic_channel_and_boundaries():
     assert p.norm_span(0, 12) == (0, 5)
     q = phonetic(normalize("xiaoqing"))
     assert 6 not in q.boundaries  # "xiaoqi" must not be read into "xiaoqing"
+
+
+class _Expanding:
+    """Stands in for OpenCC with a conversion that changes the length (乾 → 干干)."""
+
+    def convert(self, text: str) -> str:
+        return text.replace("乾", "干干")
+
+
+def test_length_changing_conversion_keeps_the_map(monkeypatch):
+    import rules.normalize as nz
+
+    monkeypatch.setattr(nz, "_T2S", _Expanding())
+    nz._t2s_char.cache_clear()
+    try:
+        n = nz.normalize("a 乾-b")
+        assert n.text == "a干干b"
+        assert n.index == (0, 2, 2, 4)
+        assert n.breaks == frozenset({1, 3})
+        assert n.original_text(1, 3) == "乾"
+    finally:
+        nz._t2s_char.cache_clear()
