@@ -16,9 +16,12 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 
 from crawler.scrapy_settings import build_scrapy_settings
-from crawler.settings import Settings
+from crawler.settings import Settings, SettingsError
+from rules.errors import PackError
 from spiders.generic import ERROR_LIST, ERRORS, GenericSpider
-from spiders.profile import load_profile
+from spiders.profile import ProfileError, load_profile
+from store import db
+from store.errors import StoreError
 
 
 @dataclass
@@ -71,6 +74,12 @@ def run_sweep(
     crawled. Returns when the sweep has ended; call once per process.
     """
     profile = load_profile(profile_path).with_base_url(base_url)
+    # Fail before the reactor starts if the database cannot be used.
+    engine = db.make_engine(settings.db_url)
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
     if packs_dir is not None:
         settings = settings.model_copy(update={"packs_dir": Path(packs_dir)})
     process = CrawlerProcess(
@@ -93,8 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keyword", action="append", help="search this instead of pack terms")
     parser.add_argument("--max-pages", type=int, help="stop after this many responses")
     args = parser.parse_args(argv)
-    settings = Settings.load(database_url=args.database_url, max_pages=args.max_pages)
-    result = run_sweep(args.profile, settings, args.packs_dir, args.base_url, args.keyword)
+    try:
+        settings = Settings.load(database_url=args.database_url, max_pages=args.max_pages)
+        result = run_sweep(args.profile, settings, args.packs_dir, args.base_url, args.keyword)
+    except (SettingsError, ProfileError, PackError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0 if result.status == "finished" else 2

@@ -12,6 +12,8 @@ import logging
 from typing import Any
 
 from scrapy import signals
+from scrapy.exceptions import DropItem
+from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.score import Scored
 from spiders.items import AdItem, ListingItem, ShopItem
@@ -62,11 +64,17 @@ class StorePipeline:
 
     def process_item(self, scored: Scored) -> Scored:
         item = scored.item
-        with db.session_scope(self.engine) as s:
-            sweep = s.merge(self.sweep, load=False)
-            target = UPSERT[type(item)](s, sweep, item)
-            s.flush()
-            queries.record_verdict(s, sweep, target, scored.verdict)
+        try:
+            with db.session_scope(self.engine) as s:
+                sweep = s.merge(self.sweep, load=False)
+                target = UPSERT[type(item)](s, sweep, item)
+                s.flush()
+                queries.record_verdict(s, sweep, target, scored.verdict)
+        except SQLAlchemyError as exc:
+            # One item that cannot be written is an error of the sweep, not its end.
+            url = getattr(item, "url", None) or item.page.url
+            self.crawler.spider.record_error(url, f"{type(exc).__name__}: {exc}", "store")
+            raise DropItem(f"not stored: {item.kind} {item.external_id}") from exc
         self.crawler.stats.inc_value(f"wangjian/stored/{item.kind}")
         return scored
 

@@ -193,3 +193,25 @@ def test_sweep_stopped_early_is_stored_as_interrupted(demo, tmp_path):
         assert stored.finished_at is not None
     # What was stored before the stop stays stored.
     assert count(db_url, Listing) == result["listings"]
+
+
+def test_unusable_database_fails_before_crawling(demo, tmp_path):
+    dead = f"postgresql://nobody@127.0.0.1:{_closed_port()}/none"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler.sweep",
+            "demo",
+            "--base-url",
+            demo.url,
+            "--database-url",
+            dead,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("error: cannot reach database postgresql://nobody@127.0.0.1:")
