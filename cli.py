@@ -6,6 +6,7 @@ Chinese labels in what investigators read.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -169,15 +170,179 @@ def leads_list(category, region, since, status, fmt, output, database_url) -> No
 
     settings = load_settings(database_url=database_url)
     engine = open_store(settings)
+    labels = category_labels(settings.packs_dir)
     with session_scope(engine) as session:
         rows = list_leads(session, category=category, region=region, since=since, status=status)
         if output == "-":
-            write_leads(rows, fmt, sys.stdout, excel=False)
+            write_leads(rows, fmt, sys.stdout, labels)
         else:
             encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
             with open(output, "w", encoding=encoding, newline="") as stream:
-                write_leads(rows, fmt, stream, excel=True)
+                write_leads(rows, fmt, stream, labels)
             click.echo(f"已导出 {len(rows)} 条线索到 {output}", err=True)
+
+
+# ---------------------------------------------------------------- rules
+
+
+def load_scorer(packs_dir: Path | None):
+    """Packs from --packs, else WANGJIAN_PACKS_DIR, else the shipped ones, compiled once."""
+    from rules.engine import Scorer
+    from rules.errors import PackError
+    from rules.loader import load_packs
+
+    settings = load_settings(packs_dir=packs_dir)
+    try:
+        return Scorer(load_packs(settings.packs_dir))
+    except PackError as exc:
+        raise UserError(f"rule pack error: {exc}") from None
+
+
+def category_labels(packs_dir: Path | None = None) -> dict[str, str]:
+    """Pack id -> Chinese title, for what investigators read."""
+    try:
+        return {p.id: p.title for p in load_scorer(packs_dir).packset.packs}
+    except UserError:
+        return {}
+
+
+def read_jsonl(path: str):
+    """Records of a JSON-lines file ('-': stdin); a bad line names file and line."""
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{path}:{number}: not JSON: {exc.msg}") from None
+            if not isinstance(record, dict):
+                raise UserError(f"{path}:{number}: expected a JSON object")
+            yield number, record
+
+
+@main.group(context_settings=CONTEXT)
+def rules() -> None:
+    """Rule packs: lint, test, explain, score and evaluate them."""
+
+
+@rules.command("lint")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def rules_lint(path: Path | None) -> None:
+    """Check rule packs: every error with file, line and field (exit 1 on errors).
+
+    \b
+    Example:
+      wangjian rules lint
+      wangjian rules lint my-packs/
+    """
+    from rules.loader import lint_packs
+
+    path = path or load_settings().packs_dir
+    issues = lint_packs(path)
+    for issue in issues:
+        click.echo(f"{issue} [{issue.severity}]", err=issue.severity == "error")
+    errors = sum(1 for i in issues if i.severity == "error")
+    click.echo(f"{errors} error(s), {len(issues) - errors} warning(s)")
+    if errors:
+        raise SystemExit(1)
+
+
+@rules.command("test")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="Show every example, not only failures.")
+def rules_test(path: Path | None, verbose: bool) -> None:
+    """Run every rule's own examples like a test runner (exit 1 on a failure).
+
+    \b
+    Example:
+      wangjian rules test
+      wangjian rules test rules/packs/wildlife.yaml -v
+    """
+    from rules.examples import run_examples
+
+    scorer = load_scorer(path)
+    results = run_examples(scorer.packset, scorer)
+    failed = [r for r in results if not r.passed]
+    for r in results if verbose else failed:
+        expected = "应命中" if r.expected_match else "不应命中"
+        status = "PASS" if r.passed else "FAIL"
+        example = json.dumps(r.example, ensure_ascii=False) if isinstance(r.example, dict) else r.example
+        click.echo(f"{status} {r.rule_id}: {expected} {example!s} — {r.why}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise SystemExit(1)
+
+
+@rules.command("explain")
+@click.argument("text")
+@click.option("--kind", type=click.Choice(["listing", "shop", "ad"]), default="listing",
+              show_default=True, help="Score the text as this kind of record.")
+@click.option("--field", type=click.Choice(["title", "description", "shop_text", "category"]),
+              default="title", show_default=True, help="Field the text stands in.")
+@click.option("--category", default="", help="Platform category of the record, e.g. 食品.")
+@packs_option
+def rules_explain(text: str, kind: str, field: str, category: str, packs_dir) -> None:
+    """Show which rules fire on TEXT, on which spans, after which normalisation.
+
+    \b
+    Example:
+      wangjian rules explain "正品象 牙手镯 穿山jia"
+      wangjian rules explain "降血压 特效" --category 食品
+    """
+    from rules.explain import explain
+
+    scorer = load_scorer(packs_dir)
+    record = {"kind": kind, field: text}
+    if category:
+        record["category"] = category
+    click.echo(explain(scorer, record).render())
+
+
+@rules.command("score")
+@click.argument("input_path", metavar="INPUT.jsonl", type=click.Path(allow_dash=True))
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Where to write the verdicts ('-': standard output).")
+@packs_option
+def rules_score(input_path: str, output, packs_dir) -> None:
+    """Score JSON-lines records; write one verdict line per record.
+
+    Each input line may hold id, title, description, shop_text, price, original_price,
+    category (all optional). Each output line holds id, score, lead, categories and hits.
+
+    \b
+    Example:
+      wangjian rules score listings.jsonl > verdicts.jsonl
+    """
+    scorer = load_scorer(packs_dir)
+    for number, raw in read_jsonl(input_path):
+        try:
+            verdict = scorer.score(raw)
+        except ValueError as exc:
+            raise UserError(f"{input_path}:{number}: {exc}") from None
+        line = verdict.model_dump(include={"id", "score", "lead", "categories", "hits"})
+        output.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+@rules.command("eval")
+@click.argument("input_path", metavar="LABELLED.jsonl", type=click.Path(allow_dash=True))
+@packs_option
+def rules_eval(input_path: str, packs_dir) -> None:
+    """Precision and recall per pack on records labelled with an ``expect`` list of pack ids.
+
+    \b
+    Example:
+      wangjian rules eval tests/data/labelled.jsonl
+    """
+    from rules.evaluate import evaluate
+
+    scorer = load_scorer(packs_dir)
+    records = [raw for _number, raw in read_jsonl(input_path)]
+    try:
+        click.echo(evaluate(scorer, records).render())
+    except ValueError as exc:
+        raise UserError(f"{input_path}: {exc}") from None
 
 
 def _now() -> str:
