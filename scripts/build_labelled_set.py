@@ -21,7 +21,6 @@ import sys
 from pathlib import Path
 
 import opencc
-
 from labelled_records import BENIGN, EVASIVE, PLAIN, REFERENCE_LABELS, SHOPS  # hand-written lists
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,11 +58,27 @@ def fullwidth(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
 
 
-def listing(rid: str, group: str, title: str, expect: list[str], category: str = "",
-            price: float | None = None, original: float | None = None, desc: str = "") -> dict:
-    return {"id": rid, "kind": "listing", "title": title, "description": desc,
-            "category": category, "price": price, "original_price": original,
-            "expect": expect, "group": group}
+def listing(
+    rid: str,
+    group: str,
+    title: str,
+    expect: list[str],
+    category: str = "",
+    price: float | None = None,
+    original: float | None = None,
+    desc: str = "",
+) -> dict:
+    return {
+        "id": rid,
+        "kind": "listing",
+        "title": title,
+        "description": desc,
+        "category": category,
+        "price": price,
+        "original_price": original,
+        "expect": expect,
+        "group": group,
+    }
 
 
 def build(ref: Path) -> list[dict]:
@@ -75,7 +90,9 @@ def build(ref: Path) -> list[dict]:
             disguised, trick = disguise(rng, title, key)
             if disguised == title:  # the word has no traditional form: spread it instead
                 disguised = title.replace(key, _spread(key, " "), 1)
-            out.append(listing(f"E{i:03d}", "evasive", disguised, expect, category, price, original))
+            out.append(
+                listing(f"E{i:03d}", "evasive", disguised, expect, category, price, original)
+            )
     for i, (title, expect, category) in enumerate(EVASIVE, 1):
         out.append(listing(f"V{i:03d}", "evasive", title, expect, category))
     for i, (title, category, desc) in enumerate(BENIGN, 1):

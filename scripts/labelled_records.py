@@ -236,27 +236,59 @@ BENIGN: list[tuple[str, str, str]] = [
 # Shop pages. Valid codes are from python-stdnum's tests (reference/uscc), invalid ones derived.
 _OK, _BAD = "91110108551385082Q", "91110108551385082R"
 _OK2, _BAD2 = "91350100M000100Y43", "91350100M000100Y44"
+
+
+def _shop(title: str, category: str, expect: list[str], group: str, **facts: object) -> dict:
+    return {"title": title, "category": category, **facts, "expect": expect, "group": group}
+
+
 SHOPS: list[dict] = [
-    {"title": "鑫源小店", "category": "服饰", "licence_present": False, "expect": L, "group": "plain"},
-    {"title": "恒泰旗舰店", "category": "数码", "licence_present": False, "expect": L, "group": "plain"},
-    {"title": "瑞宏工厂店", "category": "家居", "licence_present": True, "uscc": _BAD, "expect": L, "group": "plain"},
-    {"title": "佳顺专营店", "category": "女装", "licence_present": True, "uscc": _BAD2, "expect": L, "group": "plain"},
-    {"title": "嘉盛优选店", "category": "家纺", "licence_present": True, "uscc": None, "expect": L, "group": "plain"},
-    {"title": "华悦食品专营店", "category": "食品", "licence_present": True, "uscc": _OK, "expect": L, "group": "plain"},
-    {"title": "诚丰生鲜", "category": "生鲜 水果", "licence_present": True, "uscc": _OK2, "permits": ["营业执照"], "expect": L, "group": "plain"},
-    {"title": "祥福滋补小店", "category": "保健食品", "licence_present": True, "uscc": _OK, "expect": L, "group": "plain"},
-    {"title": "兴源专卖店", "category": "箱包", "licence_present": True, "licence_image_only": True, "expect": L, "group": "plain"},
-    {"title": "顺达数码", "category": "手机数码", "licence_present": True, "licence_image_only": True, "expect": L, "group": "plain"},
-    {"title": "锦和茶庄", "category": "茶叶 食品", "licence_present": True, "licence_image_only": True, "permits": ["食品经营许可证"], "expect": L, "group": "plain"},
-    {"title": "福康零食铺", "category": "零食", "licence_present": False, "expect": L, "group": "plain"},
-    {"title": "鹿鸣旗舰店", "category": "服饰", "licence_present": True, "uscc": _OK, "expect": [], "group": "benign"},
-    {"title": "鑫隆专营店", "category": "数码", "licence_present": True, "uscc": _OK2, "expect": [], "group": "benign"},
-    {"title": "恒昌食品旗舰店", "category": "食品", "licence_present": True, "uscc": _OK, "permits": ["食品经营许可证"], "expect": [], "group": "benign"},
-    {"title": "泰和生鲜", "category": "生鲜", "licence_present": True, "uscc": _OK2, "permits": ["食品经营许可证：JY14207000012345"], "expect": [], "group": "benign"},
-    {"title": "瑞通家居", "category": "家居", "licence_present": True, "uscc": _OK, "expect": [], "group": "benign"},
-    {"title": "嘉信五金", "category": "五金工具", "licence_present": True, "uscc": _OK2, "expect": [], "group": "benign"},
-    {"title": "虎头鞋手工坊", "category": "母婴", "licence_present": True, "uscc": _OK, "expect": [], "group": "benign"},
-    {"title": "象牙白服饰", "category": "女装", "licence_present": True, "uscc": _OK2, "expect": [], "group": "benign"},
+    _shop("鑫源小店", "服饰", L, "plain", licence_present=False),
+    _shop("恒泰旗舰店", "数码", L, "plain", licence_present=False),
+    _shop("瑞宏工厂店", "家居", L, "plain", licence_present=True, uscc=_BAD),
+    _shop("佳顺专营店", "女装", L, "plain", licence_present=True, uscc=_BAD2),
+    _shop("嘉盛优选店", "家纺", L, "plain", licence_present=True, uscc=None),
+    _shop("华悦食品专营店", "食品", L, "plain", licence_present=True, uscc=_OK),
+    _shop(
+        "诚丰生鲜", "生鲜 水果", L, "plain", licence_present=True, uscc=_OK2, permits=["营业执照"]
+    ),
+    _shop("祥福滋补小店", "保健食品", L, "plain", licence_present=True, uscc=_OK),
+    _shop("兴源专卖店", "箱包", L, "plain", licence_present=True, licence_image_only=True),
+    _shop("顺达数码", "手机数码", L, "plain", licence_present=True, licence_image_only=True),
+    _shop(
+        "锦和茶庄",
+        "茶叶 食品",
+        L,
+        "plain",
+        licence_present=True,
+        licence_image_only=True,
+        permits=["食品经营许可证"],
+    ),
+    _shop("福康零食铺", "零食", L, "plain", licence_present=False),
+    _shop("鹿鸣旗舰店", "服饰", [], "benign", licence_present=True, uscc=_OK),
+    _shop("鑫隆专营店", "数码", [], "benign", licence_present=True, uscc=_OK2),
+    _shop(
+        "恒昌食品旗舰店",
+        "食品",
+        [],
+        "benign",
+        licence_present=True,
+        uscc=_OK,
+        permits=["食品经营许可证"],
+    ),
+    _shop(
+        "泰和生鲜",
+        "生鲜",
+        [],
+        "benign",
+        licence_present=True,
+        uscc=_OK2,
+        permits=["食品经营许可证：JY14207000012345"],
+    ),
+    _shop("瑞通家居", "家居", [], "benign", licence_present=True, uscc=_OK),
+    _shop("嘉信五金", "五金工具", [], "benign", licence_present=True, uscc=_OK2),
+    _shop("虎头鞋手工坊", "母婴", [], "benign", licence_present=True, uscc=_OK),
+    _shop("象牙白服饰", "女装", [], "benign", licence_present=True, uscc=_OK2),
 ]
 
 # Sampled reference titles that a regulator would flag (labelled by reading every sampled title).
