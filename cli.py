@@ -345,6 +345,110 @@ def rules_eval(input_path: str, packs_dir) -> None:
         raise UserError(f"{input_path}: {exc}") from None
 
 
+# ---------------------------------------------------------------- sweeps
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def print_sweep(result, seconds: float | None = None) -> None:
+    took = f"，用时 {seconds:.1f} 秒" if seconds is not None else ""
+    status = "完成" if result.status == "finished" else f"中断（{result.close_reason}）"
+    click.echo(
+        f"扫描{status}: 页面 {result.pages}，商品 {result.listings}，店铺 {result.shops}，"
+        f"广告 {result.ads}，浏览器渲染 {result.rendered}，错误 {result.errors}{took}"
+    )
+    for error in result.error_list[:10]:
+        click.echo(f"  错误 {error.get('url', '')}: {error.get('kind', '')} {error.get('message', '')}")
+    if result.errors > 10:
+        click.echo(f"  … 另有 {result.errors - 10} 个错误")
+
+
+@main.command("demo")
+@click.option("--size", type=click.IntRange(1, 200_000), default=300, show_default=True,
+              help="Number of listings in the demo marketplace.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the marketplace.")
+@packs_option
+def demo(size: int, seed: int, packs_dir) -> None:
+    """Serve the built-in demo marketplace, sweep it, and print the leads found.
+
+    The marketplace knows its own ground truth, so the summary ends with the precision and
+    recall of the whole sweep.
+
+    \b
+    Example:
+      wangjian demo
+      wangjian demo --size 2000 --seed 11
+    """
+    from tabulate import tabulate
+
+    from crawler.demo.sweep import run_demo
+
+    settings = load_settings(packs_dir=packs_dir)
+    labels = category_labels(settings.packs_dir)
+    report = _guarded(lambda: run_demo(settings, size=size, seed=seed, packs_dir=settings.packs_dir))
+    print_sweep(report.sweep, report.seconds)
+    click.echo(f"\n线索 {len(report.leads)} 条，按类别与属地（省）：")
+    rows = [(labels.get(c, c), p, n) for c, p, n in report.by_category_and_province()]
+    click.echo(tabulate(rows, headers=("类别", "属地", "线索数")))
+    click.echo("\n与演示商城的真实答案对比：")
+    table = []
+    for score in [*report.comparison.by_category.values(), report.comparison.total()]:
+        name = "合计" if score.category == "all" else labels.get(score.category, score.category)
+        table.append((name, score.tp + score.fn, score.tp + score.fp, score.tp,
+                      _pct(score.precision), _pct(score.recall)))
+    click.echo(tabulate(table, headers=("类别", "应发现", "发现", "正确", "精确率", "召回率")))
+    click.echo(f"\n数据库: {settings.db_url}")
+    click.echo("查看线索: wangjian leads list    导出: wangjian leads list --format csv -o leads.csv")
+
+
+def _guarded(run):
+    """Run a sweep; the errors a user can fix become one line and exit code 2."""
+    from rules.errors import PackError
+    from spiders.profile import ProfileError
+    from store.errors import StoreError
+
+    try:
+        return run()
+    except (ProfileError, PackError, StoreError, SettingsError) as exc:
+        raise UserError(str(exc)) from None
+
+
+@main.command("sweep")
+@click.argument("profile")
+@click.option("--base-url", help="Site root, overriding the profile's (e.g. a test mirror).")
+@click.option("--keyword", "keywords", multiple=True,
+              help="Search this keyword instead of the packs' search terms (repeatable).")
+@click.option("--max-pages", type=click.IntRange(0), help="Stop after this many responses.")
+@packs_option
+@db_option
+def sweep(profile, base_url, keywords, max_pages, packs_dir, database_url) -> None:
+    """Sweep the platform a PROFILE (YAML file or shipped name) describes; store the leads.
+
+    Exit code 0 when the sweep finished, 3 when it was interrupted.
+
+    \b
+    Example:
+      wangjian sweep spiders/profiles/demo.yaml --base-url http://127.0.0.1:8000
+      wangjian sweep demo --keyword 象牙 --keyword 穿山甲
+    """
+    import time
+
+    from crawler.sweep import run_sweep
+
+    settings = load_settings(packs_dir=packs_dir, database_url=database_url, max_pages=max_pages)
+    started = time.monotonic()
+    result = _guarded(lambda: run_sweep(profile, settings, packs_dir=settings.packs_dir,
+                                        base_url=base_url, keywords=list(keywords) or None))
+    print_sweep(result, time.monotonic() - started)
+    labels = category_labels(settings.packs_dir)
+    for category, count in sorted(result.leads.items()):
+        click.echo(f"  {labels.get(category, category)}: {count}")
+    if result.status != "finished":
+        raise SystemExit(3)
+
+
 def _now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
