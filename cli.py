@@ -12,8 +12,10 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from crawler.settings import Settings, SettingsError
+from rules.record import Record
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -222,6 +224,10 @@ def read_jsonl(path: str):
             yield number, record
 
 
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+
+
 @main.group(context_settings=CONTEXT)
 def rules() -> None:
     """Rule packs: lint, test, explain, score and evaluate them."""
@@ -319,8 +325,8 @@ def rules_score(input_path: str, output, packs_dir) -> None:
     for number, raw in read_jsonl(input_path):
         try:
             verdict = scorer.score(raw)
-        except ValueError as exc:
-            raise UserError(f"{input_path}:{number}: {exc}") from None
+        except ValidationError as exc:
+            raise UserError(f"{input_path}:{number}: {_problems(exc)}") from None
         line = verdict.model_dump(include={"id", "score", "lead", "categories", "hits"})
         output.write(json.dumps(line, ensure_ascii=False) + "\n")
 
@@ -338,11 +344,14 @@ def rules_eval(input_path: str, packs_dir) -> None:
     from rules.evaluate import evaluate
 
     scorer = load_scorer(packs_dir)
-    records = [raw for _number, raw in read_jsonl(input_path)]
-    try:
-        click.echo(evaluate(scorer, records).render())
-    except ValueError as exc:
-        raise UserError(f"{input_path}: {exc}") from None
+    records = []
+    for number, raw in read_jsonl(input_path):
+        try:
+            Record.model_validate(raw)
+        except ValidationError as exc:
+            raise UserError(f"{input_path}:{number}: {_problems(exc)}") from None
+        records.append(raw)
+    click.echo(evaluate(scorer, records).render())
 
 
 # ---------------------------------------------------------------- sweeps

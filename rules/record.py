@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Text fields a rule may read. ``shop_text`` is everything shown on a shop page (name,
 #: licence block, introduction); ``category`` is matched as text too.
@@ -43,7 +43,15 @@ class Record(BaseModel):
     permits: list[str] = Field(default_factory=list, description="Permits displayed, by name.")
     # Facts about an ad slot.
     is_ad: bool = Field(False, description="The record is a paid placement.")
-    ad_labelled: bool | None = Field(None, description="The placement carries a visible 广告 label.")
+    ad_labelled: bool | None = Field(
+        None, description="The placement carries a visible 广告 label."
+    )
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: object) -> object:
+        # Exports often carry numeric ids; they identify a record just as well.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class Hit(BaseModel):
