@@ -19,7 +19,9 @@ from rules.loader import PACKS_DIR, load_packs  # noqa: E402
 from rules.model import Pack, PackSet, Rule  # noqa: E402
 from rules.normalize import normalize, normalize_term  # noqa: E402
 
-TITLES = Path("/work/shared/reference/product_titles/taobao_titles_jie2019.csv")
+_REF = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = _REF if _REF.is_dir() else Path("/work/shared/reference")
+TITLES = REFERENCE / "product_titles" / "taobao_titles_jie2019.csv"
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "packs"
 N_TERMS = 20_000
 NAIVE_SAMPLE = 1_000

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from reference import REFERENCE as SHARED
 
 from rules.engine import Scorer
 from rules.evaluate import evaluate
@@ -21,7 +22,7 @@ from rules.loader import lint_packs, load_packs
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "data" / "labelled.jsonl"
-REFERENCE = Path("/work/shared/reference")
+REFERENCE = SHARED
 SHIPPED = {"license_display", "fake_promotion", "prohibited_goods", "wildlife"}
 #: Measured 2026-11: 22 of the 7,998 reference titles (0.275 %; the file repeats some titles) make
 #: a pack fire — prohibited_goods 18 (e-cigarettes and 烟油, Rx drugs, veterinary vaccines, 甩棍:

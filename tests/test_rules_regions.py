@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
+from reference import REFERENCE as SHARED
 
 from rules import uscc
 from rules.regions import lookup, region_of_place, region_of_uscc
 
-REFERENCE = Path("/work/shared/reference/uscc")
+REFERENCE = SHARED / "uscc"
 
 
 def test_uscc_vectors():

@@ -1,0 +1,13 @@
+"""`make bench`: every benchmark, each printing ratios measured in this one run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_rules  # noqa: E402
+
+if __name__ == "__main__":
+    bench_rules.main()
