@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint system clean
+.PHONY: demo test bench lint docs system clean
 
 demo: $(STAMP) system
 	$(VENV)/bin/wangjian demo
@@ -32,3 +32,6 @@ system:
 
 clean:
 	rm -rf $(VENV) wangjian-data
+
+docs: $(STAMP)
+	$(PY) scripts/cli_docs.py

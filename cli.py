@@ -132,7 +132,9 @@ def leads() -> None:
 
 def _region_prefix(ctx, param, value: str | None) -> str | None:
     if value is not None and not (value.isdigit() and 2 <= len(value) <= 6):
-        raise click.BadParameter(f"{value!r} is not a region code prefix such as 42, 4207 or 420703")
+        raise click.BadParameter(
+            f"{value!r} is not a region code prefix such as 42, 4207 or 420703"
+        )
     return value
 
 
@@ -147,14 +149,23 @@ def _region_prefix(ctx, param, value: str | None) -> str | None:
     help="Only leads seen on or after this date (local time).",
 )
 @click.option(
-    "--status", type=click.Choice(["new", "reviewing", "referred", "dismissed"]), help="Lead status."
+    "--status",
+    type=click.Choice(["new", "reviewing", "referred", "dismissed"]),
+    help="Lead status.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-    show_default=True, help="table for people, csv for Excel, json for scripts.",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, csv for Excel, json for scripts.",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=str), default="-",
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+    default="-",
     help="Write to this file ('-': standard output). CSV files get a BOM so Excel reads UTF-8.",
 )
 @db_option
@@ -274,7 +285,9 @@ def rules_test(path: Path | None, verbose: bool) -> None:
     for r in results if verbose else failed:
         expected = "应命中" if r.expected_match else "不应命中"
         status = "PASS" if r.passed else "FAIL"
-        example = json.dumps(r.example, ensure_ascii=False) if isinstance(r.example, dict) else r.example
+        example = (
+            json.dumps(r.example, ensure_ascii=False) if isinstance(r.example, dict) else r.example
+        )
         click.echo(f"{status} {r.rule_id}: {expected} {example!s} — {r.why}")
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
@@ -283,10 +296,20 @@ def rules_test(path: Path | None, verbose: bool) -> None:
 
 @rules.command("explain")
 @click.argument("text")
-@click.option("--kind", type=click.Choice(["listing", "shop", "ad"]), default="listing",
-              show_default=True, help="Score the text as this kind of record.")
-@click.option("--field", type=click.Choice(["title", "description", "shop_text", "category"]),
-              default="title", show_default=True, help="Field the text stands in.")
+@click.option(
+    "--kind",
+    type=click.Choice(["listing", "shop", "ad"]),
+    default="listing",
+    show_default=True,
+    help="Score the text as this kind of record.",
+)
+@click.option(
+    "--field",
+    type=click.Choice(["title", "description", "shop_text", "category"]),
+    default="title",
+    show_default=True,
+    help="Field the text stands in.",
+)
 @click.option("--category", default="", help="Platform category of the record, e.g. 食品.")
 @packs_option
 def rules_explain(text: str, kind: str, field: str, category: str, packs_dir) -> None:
@@ -308,8 +331,13 @@ def rules_explain(text: str, kind: str, field: str, category: str, packs_dir) ->
 
 @rules.command("score")
 @click.argument("input_path", metavar="INPUT.jsonl", type=click.Path(allow_dash=True))
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Where to write the verdicts ('-': standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Where to write the verdicts ('-': standard output).",
+)
 @packs_option
 def rules_score(input_path: str, output, packs_dir) -> None:
     """Score JSON-lines records; write one verdict line per record.
@@ -369,14 +397,21 @@ def print_sweep(result, seconds: float | None = None) -> None:
         f"广告 {result.ads}，浏览器渲染 {result.rendered}，错误 {result.errors}{took}"
     )
     for error in result.error_list[:10]:
-        click.echo(f"  错误 {error.get('url', '')}: {error.get('kind', '')} {error.get('message', '')}")
+        click.echo(
+            f"  错误 {error.get('url', '')}: {error.get('kind', '')} {error.get('message', '')}"
+        )
     if result.errors > 10:
         click.echo(f"  … 另有 {result.errors - 10} 个错误")
 
 
 @main.command("demo")
-@click.option("--size", type=click.IntRange(1, 200_000), default=300, show_default=True,
-              help="Number of listings in the demo marketplace.")
+@click.option(
+    "--size",
+    type=click.IntRange(1, 200_000),
+    default=300,
+    show_default=True,
+    help="Number of listings in the demo marketplace.",
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the marketplace.")
 @packs_option
 def demo(size: int, seed: int, packs_dir) -> None:
@@ -396,7 +431,9 @@ def demo(size: int, seed: int, packs_dir) -> None:
 
     settings = load_settings(packs_dir=packs_dir)
     labels = category_labels(settings.packs_dir)
-    report = _guarded(lambda: run_demo(settings, size=size, seed=seed, packs_dir=settings.packs_dir))
+    report = _guarded(
+        lambda: run_demo(settings, size=size, seed=seed, packs_dir=settings.packs_dir)
+    )
     print_sweep(report.sweep, report.seconds)
     click.echo(f"\n线索 {len(report.leads)} 条，按类别与属地（省）：")
     rows = [(labels.get(c, c), p, n) for c, p, n in report.by_category_and_province()]
@@ -405,11 +442,21 @@ def demo(size: int, seed: int, packs_dir) -> None:
     table = []
     for score in [*report.comparison.by_category.values(), report.comparison.total()]:
         name = "合计" if score.category == "all" else labels.get(score.category, score.category)
-        table.append((name, score.tp + score.fn, score.tp + score.fp, score.tp,
-                      _pct(score.precision), _pct(score.recall)))
+        table.append(
+            (
+                name,
+                score.tp + score.fn,
+                score.tp + score.fp,
+                score.tp,
+                _pct(score.precision),
+                _pct(score.recall),
+            )
+        )
     click.echo(tabulate(table, headers=("类别", "应发现", "发现", "正确", "精确率", "召回率")))
     click.echo(f"\n数据库: {settings.db_url}")
-    click.echo("查看线索: wangjian leads list    导出: wangjian leads list --format csv -o leads.csv")
+    click.echo(
+        "查看线索: wangjian leads list    导出: wangjian leads list --format csv -o leads.csv"
+    )
 
 
 def _guarded(run):
@@ -427,8 +474,12 @@ def _guarded(run):
 @main.command("sweep")
 @click.argument("profile")
 @click.option("--base-url", help="Site root, overriding the profile's (e.g. a test mirror).")
-@click.option("--keyword", "keywords", multiple=True,
-              help="Search this keyword instead of the packs' search terms (repeatable).")
+@click.option(
+    "--keyword",
+    "keywords",
+    multiple=True,
+    help="Search this keyword instead of the packs' search terms (repeatable).",
+)
 @click.option("--max-pages", type=click.IntRange(0), help="Stop after this many responses.")
 @packs_option
 @db_option
@@ -448,8 +499,15 @@ def sweep(profile, base_url, keywords, max_pages, packs_dir, database_url) -> No
 
     settings = load_settings(packs_dir=packs_dir, database_url=database_url, max_pages=max_pages)
     started = time.monotonic()
-    result = _guarded(lambda: run_sweep(profile, settings, packs_dir=settings.packs_dir,
-                                        base_url=base_url, keywords=list(keywords) or None))
+    result = _guarded(
+        lambda: run_sweep(
+            profile,
+            settings,
+            packs_dir=settings.packs_dir,
+            base_url=base_url,
+            keywords=list(keywords) or None,
+        )
+    )
     print_sweep(result, time.monotonic() - started)
     labels = category_labels(settings.packs_dir)
     for category, count in sorted(result.leads.items()):

@@ -38,7 +38,8 @@ class Settings(BaseSettings):
         "Default: chromium on PATH, else Playwright's own download.",
     )
     packs_dir: Path | None = Field(
-        None, description="Folder of rule packs (*.yaml). Default: the packs shipped in rules/packs."
+        None,
+        description="Folder of rule packs (*.yaml). Default: the packs shipped in rules/packs.",
     )
     concurrency: int = Field(8, ge=1, le=256, description="Concurrent requests of a sweep.")
     download_delay: float = Field(0.0, ge=0, description="Seconds between requests to one site.")

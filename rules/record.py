@@ -68,7 +68,9 @@ class Hit(BaseModel):
     matched: str = Field("", description="The original text of the span, as the seller wrote it.")
     term: str = Field("", description="The listed term, pattern or check that matched.")
     via: Via = "term"
-    note: str = Field("", description="Extra fact, e.g. 国家一级保护野生动物 or the discount ratio.")
+    note: str = Field(
+        "", description="Extra fact, e.g. 国家一级保护野生动物 or the discount ratio."
+    )
     legal_basis: str = ""
 
 

@@ -23,7 +23,7 @@ def render() -> str:
     sys.path.insert(0, str(ROOT))
     from cli import main
 
-    parts = ["# CLI reference\n\nGenerated from `--help` by `scripts/cli_docs.py`; a test keeps it current.\n"]
+    parts = ["# CLI reference\n\nGenerated from `--help` by `scripts/cli_docs.py`.\n"]
     runner = CliRunner()
     for path, _command in walk(main, ["wangjian"]):
         result = runner.invoke(main, [*path[1:], "--help"], terminal_width=100)

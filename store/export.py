@@ -13,7 +13,12 @@ from tabulate import tabulate
 
 from store.leads import LeadRow
 
-STATUS_LABELS = {"new": "待核查", "reviewing": "核查中", "referred": "已移送", "dismissed": "已排除"}
+STATUS_LABELS = {
+    "new": "待核查",
+    "reviewing": "核查中",
+    "referred": "已移送",
+    "dismissed": "已排除",
+}
 KIND_LABELS = {"listing": "商品", "shop": "店铺", "ad": "广告"}
 
 # (header, how to read it off a row) for CSV; the table shows a narrower subset.

@@ -31,9 +31,21 @@ def run_demo(data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "WANGJIAN_DATA_DIR": str(data_dir)}
     env.pop("WANGJIAN_DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-c", "from cli import main; main()", "demo", "--size", str(SIZE),
-         "--seed", str(SEED)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=400,
+        [
+            sys.executable,
+            "-c",
+            "from cli import main; main()",
+            "demo",
+            "--size",
+            str(SIZE),
+            "--seed",
+            str(SEED),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
 
 
@@ -107,9 +119,7 @@ def test_leads_list_filters_and_formats(demo_db):
     assert table and {r["类别"] for r in table} == {"野生动植物及其制品"}
     assert len(table) == sum(1 for r in rows if r["category"] == "wildlife")
 
-    future = runner.invoke(
-        main, ["leads", "list", "--since", "2999-01-01", "--database-url", url]
-    )
+    future = runner.invoke(main, ["leads", "list", "--since", "2999-01-01", "--database-url", url])
     assert future.exit_code == 0 and "没有符合条件的线索" in future.output
 
 
@@ -117,8 +127,17 @@ def test_csv_export_to_a_file_opens_in_excel(demo_db, tmp_path):
     data_dir, _ = demo_db
     out = tmp_path / "leads.csv"
     result = CliRunner().invoke(
-        main, ["leads", "list", "--format", "csv", "-o", str(out),
-               "--database-url", f"sqlite:///{data_dir / 'wangjian.db'}"],
+        main,
+        [
+            "leads",
+            "list",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+            "--database-url",
+            f"sqlite:///{data_dir / 'wangjian.db'}",
+        ],
     )
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()

@@ -28,7 +28,11 @@ def test_every_leaf_command_has_help_and_an_example():
         elif not isinstance(command, click.Group) and "Example:" not in command.help:
             missing.append(" ".join(path) + ": no Example")
         for param in command.params:
-            if isinstance(param, click.Option) and not param.help and param.name not in {"help", "version"}:
+            if (
+                isinstance(param, click.Option)
+                and not param.help
+                and param.name not in {"help", "version"}
+            ):
                 missing.append(f"{' '.join(path)} {param.opts[0]}: no help")
     assert missing == []
 
@@ -36,4 +40,6 @@ def test_every_leaf_command_has_help_and_an_example():
 def test_cli_reference_is_current():
     docs = _load_docs_module()
     current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert current == docs.render(), "docs/cli.md is stale: run .venv/bin/python scripts/cli_docs.py"
+    assert current == docs.render(), (
+        "docs/cli.md is stale: run .venv/bin/python scripts/cli_docs.py"
+    )

@@ -55,8 +55,9 @@ def test_score_writes_one_verdict_per_record(tmp_path):
         {"id": "c", "title": "纯棉T恤", "price": 9.9, "original_price": 199},
     ]
     source = tmp_path / "in.jsonl"
-    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n",
-                      encoding="utf-8")
+    source.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8"
+    )
     result = invoke("rules", "score", str(source))
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]

@@ -22,7 +22,10 @@ def test_compare_counts_hits_misses_and_false_leads():
     assert (promo.tp, promo.fp, promo.fn) == (0, 1, 1)
     assert promo.precision == 0.0 and promo.recall == 0.0
     assert result.by_category["license_display"].recall == 0.0
-    assert result.missed == [(("listing", "L2"), "fake_promotion"), (("shop", "S1"), "license_display")]
+    assert result.missed == [
+        (("listing", "L2"), "fake_promotion"),
+        (("shop", "S1"), "license_display"),
+    ]
     assert result.false == [(("listing", "L3"), "fake_promotion")]
     total = result.total()
     assert (total.tp, total.fp, total.fn) == (2, 1, 2)

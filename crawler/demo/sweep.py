@@ -37,7 +37,9 @@ class DemoReport:
             code = (row.region_code or "")[:2]
             region = lookup(code + "0000") if code else None
             counts[(row.category, region.name if region else "未知属地")] += 1
-        return [(c, p, n) for (c, p), n in sorted(counts.items(), key=lambda kv: (kv[0][0], -kv[1]))]
+        return [
+            (c, p, n) for (c, p), n in sorted(counts.items(), key=lambda kv: (kv[0][0], -kv[1]))
+        ]
 
 
 def run_demo(
