@@ -66,9 +66,8 @@ def main(size: int = 2000) -> None:
         f"wangjian sweep (keywords + browse, rules, SQLite, {result['rendered']} via Chromium): "
         f"{ours_pages} pages in {ours_s:.1f}s = {ours_pages / ours_s:,.0f} pages/s"
     )
-    print(
-        f"throughput ratio wangjian / bare Scrapy: {(ours_pages / ours_s) / (bare_pages / bare_s):.2f}x"
-    )
+    ratio = (ours_pages / ours_s) / (bare_pages / bare_s)
+    print(f"throughput ratio wangjian / bare Scrapy: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
