@@ -12,45 +12,17 @@ from typing import Any
 
 from rules.engine import Scorer
 from rules.loader import load_packs
-from rules.record import Record, Verdict
-from spiders.items import AdItem, Item, ListingItem, ShopItem
+from rules.record import Verdict
+from spiders.items import Item
+from store.records import record_of
+
+__all__ = ["ScorePipeline", "Scored", "record_of"]
 
 
 @dataclass(frozen=True)
 class Scored:
     item: Item
     verdict: Verdict
-
-
-def record_of(item: Item) -> Record:
-    """The Record the rule engine reads for one item (docs/contracts.md, "Items and records")."""
-    if isinstance(item, ListingItem):
-        return Record(
-            id=item.external_id,
-            kind="listing",
-            title=item.title,
-            description=item.description,
-            category=item.category,
-            price=item.price,
-            original_price=item.original_price,
-        )
-    if isinstance(item, ShopItem):
-        return Record(
-            id=item.external_id,
-            kind="shop",
-            title=item.name,
-            shop_text=item.shop_text,
-            category=" ".join(item.categories),
-            licence_present=item.licence_present,
-            licence_image_only=item.licence_image_only,
-            uscc=item.uscc,
-            permits=item.permits,
-        )
-    if isinstance(item, AdItem):
-        return Record(
-            id=item.external_id, kind="ad", title=item.text, is_ad=True, ad_labelled=item.labelled
-        )
-    raise TypeError(f"cannot score {type(item).__name__}")
 
 
 class ScorePipeline:

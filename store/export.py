@@ -40,6 +40,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("最近发现", "last_seen"),
     ("网址", "url"),
     ("规则包版本", "pack_version"),
+    ("不再命中时间", "cleared_at"),
 ]
 TABLE_COLUMNS = ("线索编号", "类别", "分值", "属地", "对象", "标题/店铺名", "命中内容", "最近发现")
 # Cells starting with these are formulas to Excel; a leading quote keeps them text.

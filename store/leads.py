@@ -43,6 +43,8 @@ class LeadRow:
     first_seen: datetime
     last_seen: datetime
     matched: str  # distinct matched texts of this category's hits, in order of appearance
+    # When the target's latest verdict stopped putting it in this category; None: active.
+    cleared_at: datetime | None = None
 
 
 class SummaryRow(NamedTuple):
@@ -66,11 +68,14 @@ def list_leads(
     since: date | datetime | None = None,
     status: str | LeadStatus | None = None,
     limit: int | None = None,
+    active: bool | None = None,
 ) -> list[LeadRow]:
     """Leads newest first (by last_seen).
 
     ``region`` is a GB/T 2260 prefix: "42" or "420000" all of Hubei, "4207" or "420700" 鄂州市
     with its counties, "420704" that county only. ``since`` keeps leads seen at or after it.
+    ``active`` True keeps leads still firing, False those cleared (``LeadRow.cleared_at``),
+    None both.
     """
     query = select(Lead).options(
         selectinload(Lead.listing).selectinload(Listing.shop),
@@ -90,6 +95,8 @@ def list_leads(
         query = query.where(Lead.last_seen >= _since(since))
     if status is not None:
         query = query.where(Lead.status == LeadStatus(status))
+    if active is not None:
+        query = query.where(Lead.cleared_at.is_(None) if active else Lead.cleared_at.is_not(None))
     query = query.order_by(Lead.last_seen.desc(), Lead.id.desc())
     if limit is not None:
         query = query.limit(limit)
@@ -104,11 +111,6 @@ def _row(lead: Lead, matched: dict, names: dict) -> LeadRow:
     shop = target if isinstance(target, Shop) else getattr(target, "shop", None)
     if lead.region_code not in names:
         names[lead.region_code] = places.region_name(lead.region_code)
-    title = (
-        target.title
-        if isinstance(target, Listing)
-        else (target.name if isinstance(target, Shop) else target.text)
-    )
     return LeadRow(
         id=lead.id,
         category=lead.category,
@@ -121,13 +123,21 @@ def _row(lead: Lead, matched: dict, names: dict) -> LeadRow:
         platform=target.platform.code,
         external_id=target.external_id,
         url=_url_of(target),
-        title=title,
+        title=title_of(target),
         shop_name=(shop.name or None) if shop else None,
         uscc=shop.uscc if shop else None,
         first_seen=lead.first_seen,
         last_seen=lead.last_seen,
         matched=TERM_SEPARATOR.join(matched.get((target.kind, target.id, lead.category), ())),
+        cleared_at=lead.cleared_at,
     )
+
+
+def title_of(target: Listing | Shop | Ad) -> str:
+    """What people call the target: a listing's title, a shop's name, an ad's text."""
+    if isinstance(target, Listing):
+        return target.title
+    return target.name if isinstance(target, Shop) else target.text
 
 
 def _url_of(target: Listing | Shop | Ad) -> str:
@@ -199,4 +209,12 @@ def set_lead_status(s: Session, lead_id: int, status: str | LeadStatus) -> Lead:
     return lead
 
 
-__all__ = ["LeadRow", "SummaryRow", "lead_hits", "lead_summary", "list_leads", "set_lead_status"]
+__all__ = [
+    "LeadRow",
+    "SummaryRow",
+    "lead_hits",
+    "lead_summary",
+    "list_leads",
+    "set_lead_status",
+    "title_of",
+]

@@ -102,6 +102,8 @@ class Shop(_Seen, Base):
 
     url: Mapped[Url]
     name: Mapped[str] = mapped_column(default="")
+    # Everything the page shows (licence block included): rescoring reads it again.
+    shop_text: Mapped[str] = mapped_column(default="")
     company_name: Mapped[str | None]
     uscc: Mapped[Code | None]
     uscc_valid: Mapped[bool | None]
@@ -266,8 +268,16 @@ class Lead(_Targeted, Base):
     first_seen: Mapped[Timestamp]
     last_seen: Mapped[Timestamp] = mapped_column(index=True)
     last_sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
+    # Set when the target's latest verdict no longer puts it in this category (the content
+    # changed, or a pack did): the lead is kept for the record, score and last_seen frozen.
+    # Cleared again (NULL) when the category fires anew.
+    cleared_at: Mapped[datetime | None]
 
     last_sweep: Mapped[Sweep | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
 
 
 __all__ = [

@@ -56,12 +56,18 @@ def lowest_price_before(
     )
 
 
-def _in_batches(s: Session, model: type[Seen], batch: int, *options: Any) -> Iterator[Seen]:
+def _in_batches(
+    s: Session, model: type[Seen], batch: int, after: int, *criteria: Any, options: Any = ()
+) -> Iterator[Seen]:
     # Keyset pages keep each query small however many rows there are.
-    last = 0
+    last = after
     while True:
         rows = s.scalars(
-            select(model).where(model.id > last).order_by(model.id).limit(batch).options(*options)
+            select(model)
+            .where(model.id > last, *criteria)
+            .order_by(model.id)
+            .limit(batch)
+            .options(*options)
         ).all()
         yield from rows
         if len(rows) < batch:
@@ -69,15 +75,15 @@ def _in_batches(s: Session, model: type[Seen], batch: int, *options: Any) -> Ite
         last = rows[-1].id
 
 
-def listings_for_rescore(s: Session, batch: int = 500) -> Iterator[Listing]:
-    """Every stored listing (with its shop), in id order, fetched ``batch`` at a time."""
-    return _in_batches(s, Listing, batch, selectinload(Listing.shop))
+def listings_for_rescore(s: Session, batch: int = 500, after: int = 0) -> Iterator[Listing]:
+    """Every stored listing with id > ``after`` (with its shop), in id order, ``batch`` a query."""
+    return _in_batches(s, Listing, batch, after, options=(selectinload(Listing.shop),))
 
 
-def shops_for_rescore(s: Session, batch: int = 500) -> Iterator[Shop]:
+def shops_for_rescore(s: Session, batch: int = 500, after: int = 0) -> Iterator[Shop]:
     """Every shop whose page has been fetched, in id order."""
-    return (shop for shop in _in_batches(s, Shop, batch) if shop.fetched_at is not None)
+    return _in_batches(s, Shop, batch, after, Shop.fetched_at.is_not(None))
 
 
-def ads_for_rescore(s: Session, batch: int = 500) -> Iterator[Ad]:
-    return _in_batches(s, Ad, batch)
+def ads_for_rescore(s: Session, batch: int = 500, after: int = 0) -> Iterator[Ad]:
+    return _in_batches(s, Ad, batch, after)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from spiders.items import AdItem, ListingItem, PageCapture, ShopItem
@@ -151,11 +152,13 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> Listing:
     listing.rendered = item.page.rendered
     listing.fetched_at = at
     listing.shop = _shop_named_by_listing(s, sweep, item, at)
-    # 属地: the seller's registration (via the shop's USCC) outranks where goods ship from.
-    listing.region_code = (listing.shop and listing.shop.region_code) or places.region_of_place(
-        item.ship_from
-    )
+    listing.region_code = places.region_of_place(item.ship_from)
     s.flush()
+    if listing.shop is not None:
+        # A shop without a readable licence is placed by its listings: this one may move it.
+        _settle_region(s, listing.shop)
+        # 属地 is the seller's: the shop's region, however found, outranks this ship-from.
+        listing.region_code = listing.shop.region_code or listing.region_code
     if listing.price is not None:
         _observe_price(s, sweep, listing, at)
     return listing
@@ -182,6 +185,7 @@ def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> Shop:
     shop = _sighting(s, Shop, sweep, item.platform, item.external_id, at)
     shop.url = item.url
     shop.name = item.name
+    shop.shop_text = item.shop_text
     shop.company_name = item.company_name
     shop.uscc = item.uscc
     shop.uscc_valid = places.uscc_is_valid(item.uscc)
@@ -189,17 +193,52 @@ def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> Shop:
     shop.licence_image_only = item.licence_image_only
     shop.permits = list(item.permits)
     shop.categories = list(item.categories)
-    shop.region_code = places.region_of_uscc(item.uscc)
     shop.page_sha256 = item.page.sha256
     shop.fetched_at = at
     s.flush()
-    if shop.region_code:
-        _pass_region_on(s, shop)
+    _settle_region(s, shop)
     return shop
 
 
+def shop_region(s: Session, shop: Shop) -> str | None:
+    """The shop's 属地: its USCC's region, else where most of its listings ship from.
+
+    ShopItem carries no location of the shop page's own, so the USCC is the only thing on
+    the page itself that places the seller. Ties between ship-from regions go to the one of
+    the earliest stored listing.
+    """
+    registered = places.region_of_uscc(shop.uscc)
+    if registered or shop.id is None:
+        return registered
+    counts: Counter[str] = Counter()
+    for ship_from, n in s.execute(
+        select(Listing.ship_from, func.count())
+        .where(Listing.shop_id == shop.id)
+        .group_by(Listing.ship_from)
+        .order_by(func.min(Listing.id))
+    ):
+        region = places.region_of_place(ship_from)
+        if region:
+            counts[region] += n
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _settle_region(s: Session, shop: Shop) -> None:
+    """Recompute the shop's region; when it moved, its listings and all their leads follow."""
+    region = shop_region(s, shop)
+    if region == shop.region_code:
+        return
+    shop.region_code = region
+    s.flush()
+    _pass_region_on(s, shop)
+
+
 def _pass_region_on(s: Session, shop: Shop) -> None:
-    """A shop seen after its listings: their leads move to the seller's region."""
+    """The shop's listings and the leads of the shop and its listings move to its region.
+
+    When the shop has no region none of its listings has a readable ship-from either (that
+    would have placed the shop), so None is right for them too.
+    """
     listing_ids = select(Listing.id).where(Listing.shop_id == shop.id).scalar_subquery()
     s.execute(
         update(Listing)

@@ -39,26 +39,27 @@ def record_verdict(
 ) -> list[Lead]:
     """Replace the target's rule hits with the verdict's; upsert one lead per category.
 
-    A category that no longer fires keeps its lead (and the lead its last_seen): staff may
-    already be working on it. A lead's status is never changed here.
+    A category that no longer fires keeps its lead (staff may already be working on it) with
+    its score and last_seen as they were, marked ``cleared_at=when``; it is un-cleared when
+    the category fires again. A lead's review status is never changed here.
     """
     when = utcnow() if when is None else utc(when)
+    sweep_id = sweep.id if sweep else None
     s.execute(delete(RuleHit).where(_target_column(RuleHit, target) == target.id))
     for hit in verdict.hits:
         s.add(
             RuleHit(
                 **{f"{target.kind}_id": target.id},
                 **hit.model_dump(),
-                sweep_id=sweep.id if sweep else None,
+                sweep_id=sweep_id,
                 created_at=when,
             )
         )
     region = _region_of(s, target)
+    existing = leads_of(s, target)
     leads = []
     for category in verdict.categories:
-        lead = s.scalars(
-            select(Lead).where(_target_column(Lead, target) == target.id, Lead.category == category)
-        ).one_or_none()
+        lead = existing.get(category)
         if lead is None:
             lead = Lead(
                 **{f"{target.kind}_id": target.id},
@@ -73,7 +74,17 @@ def record_verdict(
         )
         lead.region_code = region
         lead.last_seen = when
-        lead.last_sweep_id = sweep.id if sweep else None
+        lead.last_sweep_id = sweep_id
+        lead.cleared_at = None
         leads.append(lead)
+    for category, lead in existing.items():
+        if category not in verdict.categories and lead.cleared_at is None:
+            lead.cleared_at = when
     s.flush()
     return leads
+
+
+def leads_of(s: Session, target: Target) -> dict[str, Lead]:
+    """Every lead of the target, cleared or not, by category."""
+    column = _target_column(Lead, target)
+    return {lead.category: lead for lead in s.scalars(select(Lead).where(column == target.id))}
