@@ -1,0 +1,112 @@
+"""属地 of a shop that shows no readable licence: placed by where its listings ship from."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from store_factories import VALID_USCC, hit, listing_item, new_sweep, shop_item, verdict
+
+from store import places
+from store.db import session_scope
+from store.models import Lead, Listing, Shop
+from store.queries import record_verdict, upsert_listing, upsert_shop
+
+EZHOU, SHENZHEN, SHANGHAI_YANGPU = "420700", "440300", "310110"
+
+
+def no_licence(image_only: bool = False):
+    item = shop_item(uscc=None)
+    return item.model_copy(update={"licence_present": image_only, "licence_image_only": image_only})
+
+
+def licence_lead(s, sweep, shop):
+    check = hit("license_display", "", -1, "no_uscc").model_copy(update={"field": "record"})
+    (lead,) = record_verdict(s, sweep, shop, verdict(check))
+    return lead
+
+
+def regions(s):
+    """(what, region) of the shop, its listings and every lead, in a stable order."""
+    shop = s.scalars(select(Shop)).one()
+    listings = s.scalars(select(Listing).order_by(Listing.id)).all()
+    leads = s.scalars(select(Lead).order_by(Lead.id)).all()
+    return (
+        shop.region_code,
+        [listing.region_code for listing in listings],
+        [lead.region_code for lead in leads],
+    )
+
+
+def test_shop_page_first_then_its_listings_place_it(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        shop = upsert_shop(s, sweep, no_licence())
+        licence_lead(s, sweep, shop)
+        assert shop.region_code is None  # nothing places it yet: 未知属地
+        for external_id, ship_from in (
+            ("L1", "广东 深圳"),
+            ("L2", "湖北 鄂州"),
+            ("L3", "湖北鄂州"),
+        ):
+            listing = upsert_listing(s, sweep, listing_item(external_id, ship_from=ship_from))
+            record_verdict(s, sweep, listing, verdict(hit()))
+        s.expire_all()
+        # The first listing placed it, the majority (2 of 3) moved it; every lead followed.
+        assert regions(s) == (EZHOU, [EZHOU] * 3, [EZHOU] * 4)
+
+
+def test_listings_first_then_a_shop_page_without_licence_keeps_their_region(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        upsert_listing(s, sweep, listing_item("L1", ship_from="湖北 鄂州"))
+        stub = s.scalars(select(Shop)).one()
+        assert (stub.fetched_at, stub.region_code) == (None, EZHOU)
+        shop = upsert_shop(s, sweep, no_licence(image_only=True))
+        assert licence_lead(s, sweep, shop).region_code == EZHOU
+
+
+def test_a_readable_uscc_outranks_the_listings(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        shop = upsert_shop(s, sweep, no_licence())
+        listing = upsert_listing(s, sweep, listing_item("L1", ship_from="湖北 鄂州"))
+        record_verdict(s, sweep, listing, verdict(hit()))
+        licence_lead(s, sweep, shop)
+        upsert_shop(s, sweep, shop_item(uscc=VALID_USCC))
+        s.expire_all()
+        assert regions(s) == (SHANGHAI_YANGPU, [SHANGHAI_YANGPU], [SHANGHAI_YANGPU] * 2)
+        # More listings elsewhere do not move a registered seller.
+        upsert_listing(s, sweep, listing_item("L2", ship_from="广东 深圳"))
+        upsert_listing(s, sweep, listing_item("L3", ship_from="广东 深圳"))
+        s.expire_all()
+        assert regions(s)[0] == SHANGHAI_YANGPU
+
+
+def test_a_tie_goes_to_the_earliest_listing_and_a_listing_without_ship_from_follows(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        upsert_listing(s, sweep, listing_item("L1", ship_from="广东 深圳"))
+        upsert_listing(s, sweep, listing_item("L2", ship_from="湖北 鄂州"))
+        unplaced = upsert_listing(s, sweep, listing_item("L3", ship_from=""))
+        (lead,) = record_verdict(s, sweep, unplaced, verdict(hit()))
+        assert (unplaced.region_code, lead.region_code) == (SHENZHEN, SHENZHEN)
+        s.expire_all()
+        assert regions(s) == (SHENZHEN, [SHENZHEN] * 3, [SHENZHEN])
+
+
+def test_a_listing_without_a_shop_keeps_its_own_ship_from(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        item = listing_item("L1", ship_from="湖北 鄂州", shop_external_id=None, shop_url=None)
+        assert upsert_listing(s, sweep, item).region_code == EZHOU
+        assert upsert_listing(s, sweep, listing_item("L2", ship_from="")).region_code is None
+
+
+def test_places_reads_rules_regions_and_uscc():
+    assert places.region_of_place("湖北 鄂州") == EZHOU
+    assert places.region_of_place("") is None
+    assert places.region_of_uscc(VALID_USCC) == SHANGHAI_YANGPU
+    assert places.region_of_uscc(None) is None
+    assert places.region_name("420704") == "湖北省鄂州市鄂城区"
+    assert places.region_name("999999") is None
+    assert places.region_name(None) is None
+    assert (places.uscc_is_valid(VALID_USCC), places.uscc_is_valid(None)) == (True, None)
