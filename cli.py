@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -168,8 +167,13 @@ def _region_prefix(ctx, param, value: str | None) -> str | None:
     default="-",
     help="Write to this file ('-': standard output). CSV files get a BOM so Excel reads UTF-8.",
 )
+@click.option(
+    "--include-cleared",
+    is_flag=True,
+    help="Also list leads whose rules no longer fire (after a rescore or a later sweep).",
+)
 @db_option
-def leads_list(category, region, since, status, fmt, output, database_url) -> None:
+def leads_list(category, region, since, status, fmt, output, include_cleared, database_url):
     """List leads, newest first, filtered by category, region, date and status.
 
     \b
@@ -185,7 +189,14 @@ def leads_list(category, region, since, status, fmt, output, database_url) -> No
     engine = open_store(settings)
     labels = category_labels(settings.packs_dir)
     with session_scope(engine) as session:
-        rows = list_leads(session, category=category, region=region, since=since, status=status)
+        rows = list_leads(
+            session,
+            category=category,
+            region=region,
+            since=since,
+            status=status,
+            active=None if include_cleared else True,
+        )
         if output == "-":
             write_leads(rows, fmt, sys.stdout, labels)
         else:
@@ -516,8 +527,30 @@ def sweep(profile, base_url, keywords, max_pages, packs_dir, database_url) -> No
         raise SystemExit(3)
 
 
-def _now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+@main.command("rescore")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON for scripts.")
+@packs_option
+@db_option
+def rescore(as_json: bool, packs_dir, database_url) -> None:
+    """Re-score stored listings, shops and ads with the current packs, without crawling.
+
+    Reports the leads added, the leads no longer firing (kept, marked cleared) and the
+    score changes, with pack versions before and after.
+
+    \b
+    Example:
+      wangjian rescore
+      wangjian rescore --packs my-packs/ --json
+    """
+    from store.rescore import rescore as run_rescore
+
+    settings = load_settings(packs_dir=packs_dir, database_url=database_url)
+    scorer = load_scorer(settings.packs_dir)
+    report = run_rescore(open_store(settings, upgrade=True), scorer)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.render())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -78,8 +78,15 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     connect_args = {"timeout": SQLITE_BUSY_MS / 1000, **kwargs.pop("connect_args", {})}
     engine = create_engine(url, connect_args=connect_args, **kwargs)
 
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        # pysqlite would begin only before DML, leaving DDL (migrations) outside transactions;
+        # beginning here makes a failed migration roll back whole.
+        connection.exec_driver_sql("BEGIN")
+
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
         # Foreign keys are off by default in SQLite; WAL lets the CLI read while a sweep writes.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -154,14 +161,36 @@ def _require_known(engine: Engine, current: str | None) -> None:
 
 def upgrade(engine_or_url: Engine | str | URL, revision: str = "head") -> str | None:
     """Create the schema or bring it up to ``revision``; return the revision reached."""
+    return _migrate(engine_or_url, command.upgrade, revision)
+
+
+def downgrade(engine_or_url: Engine | str | URL, revision: str) -> str | None:
+    """Take the schema back to ``revision`` (developers, and tests of the migrations)."""
+    return _migrate(engine_or_url, command.downgrade, revision)
+
+
+def _migrate(engine_or_url: Engine | str | URL, action, revision: str) -> str | None:
     engine = _engine(engine_or_url)
     check_connection(engine)
     _require_known(engine, current_revision(engine))
-    with engine.begin() as connection:
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild SQLite tables: with foreign keys enforced, dropping the
+            # old table fails. Off for the migration (outside any transaction), checked after.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         try:
-            command.upgrade(alembic_config(connection), revision)
+            with connection.begin():
+                action(alembic_config(connection), revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(f"migration broke foreign keys: {broken[:5]}")
         except CommandError as exc:
-            raise StoreError(f"cannot upgrade {masked_url(engine.url)}: {exc}") from exc
+            raise StoreError(f"cannot migrate {masked_url(engine.url)}: {exc}") from exc
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     return current_revision(engine)
 
 

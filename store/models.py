@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from store.base import (
@@ -103,7 +103,7 @@ class Shop(_Seen, Base):
     url: Mapped[Url]
     name: Mapped[str] = mapped_column(default="")
     # Everything the page shows (licence block included): rescoring reads it again.
-    shop_text: Mapped[str] = mapped_column(default="")
+    shop_text: Mapped[str] = mapped_column(default="", server_default=text("''"))
     company_name: Mapped[str | None]
     uscc: Mapped[Code | None]
     uscc_valid: Mapped[bool | None]

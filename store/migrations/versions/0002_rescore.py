@@ -5,8 +5,8 @@ Revises: 0001
 Create Date: 2026-11-24
 
 shops.shop_text is added with a server default so existing rows get "" (their text was not
-kept: rescoring reads them as a page without text until the shop is swept again); the
-default is then dropped, as the models set the value in Python like every other column.
+kept: rescoring reads them as a page without text until the shop is swept again). Plain
+ADD COLUMN on every backend: SQLite needs no table rebuild for it.
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("shops") as batch:
-        batch.add_column(sa.Column("shop_text", sa.Text(), nullable=False, server_default=""))
-    with op.batch_alter_table("shops") as batch:
-        batch.alter_column("shop_text", server_default=None)
-    with op.batch_alter_table("leads") as batch:
-        batch.add_column(sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "shops", sa.Column("shop_text", sa.Text(), nullable=False, server_default=sa.text("''"))
+    )
+    op.add_column("leads", sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

@@ -1,0 +1,52 @@
+"""`wangjian rescore` re-scores what is stored with the packs given, and says what changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+from store_factories import listing_item, new_sweep
+
+from cli import main
+from rules.loader import PACKS_DIR
+from store.db import session_scope
+from store.queries import upsert_listing
+
+
+def test_rescore_reports_leads_added_by_a_new_term(db_engine, tmp_path: Path):
+    url = db_engine.url.render_as_string(hide_password=False)
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        upsert_listing(s, sweep, listing_item("L1", title="宇宙无敌超级好用拖把"))
+        upsert_listing(s, sweep, listing_item("L2", title="纯棉毛巾 三条装"))
+    runner = CliRunner()
+    first = runner.invoke(main, ["rescore", "--json", "--database-url", url])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["added"] == []
+
+    packs = tmp_path / "packs"
+    shutil.copytree(PACKS_DIR, packs)
+    promo = packs / "fake_promotion.yaml"
+    text = promo.read_text(encoding="utf-8").replace('version: "2026.11.0"', 'version: "2099.1.0"')
+    text += (
+        "  - id: cosmic\n    description: 宇宙无敌\n    legal_basis: 《广告法》第九条第三项\n"
+        "    severity: high\n    weight: 5\n    terms: [宇宙无敌]\n"
+    )
+    promo.write_text(text, encoding="utf-8")
+    second = runner.invoke(
+        main, ["rescore", "--json", "--packs", str(packs), "--database-url", url]
+    )
+    assert second.exit_code == 0, second.output
+    report = json.loads(second.output)
+    assert [(a["external_id"], a["category"]) for a in report["added"]] == [
+        ("L1", "fake_promotion")
+    ]
+    assert report["versions_after"]["fake_promotion"] == "2099.1.0"
+
+    shown = runner.invoke(main, ["rescore", "--packs", str(packs), "--database-url", url])
+    assert shown.exit_code == 0 and "线索无变化" in shown.output
+    leads = runner.invoke(main, ["leads", "list", "--format", "json", "--database-url", url])
+    rows = json.loads(leads.output)
+    assert [(r["external_id"], r["pack_version"]) for r in rows] == [("L1", "2099.1.0")]
