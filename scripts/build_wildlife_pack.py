@@ -111,6 +111,7 @@ ANIMAL_ALIASES = [
     ("赛加羚羊", "高鼻羚羊"),
     ("亚洲黑熊", "黑熊"),
     ("大象", "亚洲象"),
+    ("禾花雀", "黄胸鹀"),
 ]
 AMBIGUOUS_ALIASES = {"大象", "金钱豹"}
 # Whole-taxon entries: listed taxon -> the words sellers use for its members.
@@ -410,15 +411,24 @@ RULES = {
         weight=5,
         basis=BASIS_ANIMAL,
         require=[],
-        exclude=[],
+        # The pangolin on children's books and toys, the commonest harmless use of a level-1 name.
+        exclude=["穿山甲绘本", "穿山甲科普", "穿山甲玩偶", "穿山甲公仔", "穿山甲毛绒", "穿山甲模型"],
         match=[
             "中华穿山甲活体出售",
             "扬子鳄幼苗",
             "出一只褐马鸡标本",
             "褐马鸡 羽毛 装饰",
             "白头叶猴标本",
+            "禾花雀 冻货 10只装",
         ],
-        no_match=["熊猫毛绒玩具", "鳄鱼皮纹钱包 PU", "金丝雀鸟笼", "叶猴图案T恤", "白鹭牌洗衣粉"],
+        no_match=[
+            "熊猫毛绒玩具",
+            "鳄鱼皮纹钱包 PU",
+            "金丝雀鸟笼",
+            "叶猴图案T恤",
+            "白鹭牌洗衣粉",
+            "穿山甲 科普绘本 儿童",
+        ],
     ),
     "animal_level2": dict(
         description="国家二级保护野生动物（2021名录）物种名",
