@@ -412,7 +412,14 @@ RULES = {
         basis=BASIS_ANIMAL,
         require=[],
         # The pangolin on children's books and toys, the commonest harmless use of a level-1 name.
-        exclude=["穿山甲绘本", "穿山甲科普", "穿山甲玩偶", "穿山甲公仔", "穿山甲毛绒", "穿山甲模型"],
+        exclude=[
+            "穿山甲绘本",
+            "穿山甲科普",
+            "穿山甲玩偶",
+            "穿山甲公仔",
+            "穿山甲毛绒",
+            "穿山甲模型",
+        ],
         match=[
             "中华穿山甲活体出售",
             "扬子鳄幼苗",
