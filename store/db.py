@@ -6,7 +6,7 @@ installed package, whatever the working directory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -206,12 +206,13 @@ def check(engine: Engine) -> list[Any]:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(bind: Engine | Callable[[], Session]) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises.
 
-    Objects stay readable after the block (no expiry on commit), so callers may return them.
+    ``bind`` is an engine, or a session factory (e.g. a ``sessionmaker``). Objects stay
+    readable after the block (no expiry on commit), so callers may return them.
     """
-    session = Session(engine, expire_on_commit=False)
+    session = Session(bind, expire_on_commit=False) if isinstance(bind, Engine) else bind()
     try:
         yield session
         session.commit()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from itertools import islice
 from typing import Any
 
@@ -108,24 +108,7 @@ def stored_versions(s: Session) -> dict[str, list[str]]:
 
 
 def _scope(session_factory_or_engine: Engine | Callable[[], Session]) -> Scope:
-    if isinstance(session_factory_or_engine, Engine):
-        engine = session_factory_or_engine
-        return lambda: db.session_scope(engine)
-    factory = session_factory_or_engine
-
-    @contextmanager
-    def scope() -> Iterator[Session]:
-        session = factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    return scope
+    return lambda: db.session_scope(session_factory_or_engine)
 
 
 def _platforms_with_targets(s: Session) -> list[Platform]:

@@ -101,16 +101,21 @@ def test_labelled_set_shape(labelled):
     assert {p for r in labelled for p in r["expect"]} == SHIPPED
 
 
-def test_labelled_set_recall_and_false_positives(scorer, labelled):
-    rates = _group_rates(scorer, labelled)
+def _assert_targets(scorer, records, name: str) -> None:
+    """Recall >= 0.95 on plain mentions, >= 0.85 on evasive spellings, FP <= 3 % on benign."""
+    rates = _group_rates(scorer, records)
     for group, (ok, total) in sorted(rates.items()):
-        print(f"{group}: {ok}/{total} = {ok / total:.3f}")
+        print(f"{name} {group}: {ok}/{total} = {ok / total:.3f}")
     plain_ok, plain_n = rates["plain"]
     evasive_ok, evasive_n = rates["evasive"]
     benign_ok, benign_n = rates["benign"]
     assert plain_ok / plain_n >= 0.95
     assert evasive_ok / evasive_n >= 0.85
     assert (benign_n - benign_ok) / benign_n <= 0.03
+
+
+def test_labelled_set_recall_and_false_positives(scorer, labelled):
+    _assert_targets(scorer, labelled, "labelled")
 
 
 def test_labelled_set_per_pack_evaluation(scorer, labelled):
@@ -125,15 +130,7 @@ def test_heldout_set_recall_and_false_positives(scorer):
     heldout = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()]
     assert len(heldout) >= 300
     assert len({r["id"] for r in heldout}) == len(heldout)
-    rates = _group_rates(scorer, heldout)
-    for group, (ok, total) in sorted(rates.items()):
-        print(f"held-out {group}: {ok}/{total} = {ok / total:.3f}")
-    plain_ok, plain_n = rates["plain"]
-    evasive_ok, evasive_n = rates["evasive"]
-    benign_ok, benign_n = rates["benign"]
-    assert plain_ok / plain_n >= 0.95
-    assert evasive_ok / evasive_n >= 0.85
-    assert (benign_n - benign_ok) / benign_n <= 0.03
+    _assert_targets(scorer, heldout, "held-out")
 
 
 def _level_notes(packset) -> dict[str, list[str]]:
