@@ -33,6 +33,16 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 800,
 }
 
+#: What an ad-hoc scan (``crawler.scan``) changes: nothing is stored, a user waits for the
+#: answer, so a dead host fails fast instead of holding the run, and every page given is read.
+SCAN_OVERRIDES: dict[str, Any] = {
+    "ITEM_PIPELINES": {},
+    "DOWNLOAD_TIMEOUT": 15,
+    "RETRY_TIMES": 1,
+    "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 15_000,
+    "CLOSESPIDER_PAGECOUNT": 0,
+}
+
 DOWNLOADER_MIDDLEWARES = {
     # After HttpCompressionMiddleware (590), so it sees the decompressed body.
     "crawler.encoding.UndeclaredCharsetMiddleware": 580,
@@ -70,10 +80,12 @@ def build_scrapy_settings(
     *,
     profile_path: str | None = None,
     keywords: list[str] | None = None,
+    scan: bool = False,
 ) -> dict[str, Any]:
     """Every Scrapy setting of one sweep; ``WANGJIAN_*`` keys carry our components' inputs.
 
     ``keywords`` replaces the packs' search terms (an ad-hoc sweep); None searches them all.
+    ``scan`` gives the settings of ``wangjian scan`` instead (``SCAN_OVERRIDES``).
     """
     built = _static()
     chromium = settings.chromium_path()
@@ -95,6 +107,8 @@ def build_scrapy_settings(
     )
     if profile is not None:
         built["ROBOTSTXT_OBEY"] = profile.obey_robots
+    if scan:
+        built.update(SCAN_OVERRIDES, ITEM_PIPELINES={})
     return built
 
 
