@@ -55,4 +55,6 @@ def visible_text(response: TextResponse) -> str:
 def extract_page(response: TextResponse, limit: int = MAX_TEXT) -> GenericPage:
     meta = first_text(response.selector, 'meta[name="description"]::attr(content)')
     description = "\n".join(part for part in (meta, visible_text(response)) if part)
-    return GenericPage(url=response.url, title=page_title(response), description=description[:limit])
+    return GenericPage(
+        url=response.url, title=page_title(response), description=description[:limit]
+    )

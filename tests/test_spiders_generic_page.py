@@ -46,7 +46,10 @@ def test_title_falls_back_to_h1_then_title_then_empty():
 
 def test_undeclared_gbk_page_is_read_as_gbk():
     page = extract_page(saved("listing_gbk.html", "text/html"))
-    assert (page.title, page.description) == ("麝香", "麝香 ￥88.00 中药材 四川 成都 正宗野生 川药铺")
+    assert (page.title, page.description) == (
+        "麝香",
+        "麝香 ￥88.00 中药材 四川 成都 正宗野生 川药铺",
+    )
 
 
 def test_text_is_capped():

@@ -1,0 +1,203 @@
+"""``wangjian scan``'s library against a real demo marketplace on 127.0.0.1.
+
+A Twisted reactor cannot be restarted, so every scan runs as ``python -m crawler.scan``.
+Target pages are picked from the catalogue's ground truth, not hard-coded.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.catalog import build_catalog
+from crawler.demo.server import DemoServer
+from crawler.scan import run_scan
+from crawler.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = build_catalog(seed=7, size=60)
+LISTINGS = list(CATALOG.listings.values())
+
+# Violations the words of a page show, whatever reads it (no category gate, no prices).
+VIOLATING = next(
+    x
+    for x in LISTINGS
+    if x.kind == "violating" and not (x.evasive or x.js_priced or x.gbk)
+    if x.packs == {"prohibited_goods"}
+)
+CLEAN = next(x for x in LISTINGS if x.kind == "clean" and not (x.js_priced or x.original_price))
+JS_PRICED = next(x for x in LISTINGS if x.js_priced)
+NO_LICENCE = next(s for s in CATALOG.shops.values() if s.licence == "missing")
+
+
+def scan(*args: str, code: int = 0) -> list[dict]:
+    """Run one scan in a subprocess; its JSON results."""
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.scan", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == code, done.stderr[-3000:]
+    return json.loads(done.stdout) if code == 0 else [{"stderr": done.stderr}]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def categories(result: dict) -> list[str]:
+    return result["verdict"]["categories"]
+
+
+def check_hits_point_at_the_text(result: dict) -> None:
+    """Every text hit names the span of the scored field that it matched."""
+    for hit in result["verdict"]["hits"]:
+        if hit["field"] != "record":
+            text = result["record"][hit["field"]]
+            assert text[hit["start"] : hit["end"]] == hit["matched"], hit
+
+
+@pytest.fixture(scope="module")
+def demo():
+    with DemoServer(CATALOG) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def with_profile(demo):
+    urls = [
+        f"{demo.url}/item/{VIOLATING.id}",
+        f"{demo.url}/item/{CLEAN.id}",
+        f"{demo.url}/shop/{NO_LICENCE.id}",
+        f"{demo.url}/item/{JS_PRICED.id}",
+        f"{demo.url}/item/NO-SUCH-ITEM",
+        f"http://127.0.0.1:{closed_port()}/item/{CLEAN.id}",
+        f"{demo.url}/search?q=",
+    ]
+    return urls, scan(*urls, "--profile", "demo")
+
+
+def test_results_follow_the_urls_with_a_search_pages_ads_after_it(with_profile):
+    urls, results = with_profile
+    banner, promoted = CATALOG.ads_on("", 1)
+    ads = [ad.id for ad in promoted] + [banner.id]  # the profile's slots: promoted, then banner
+    assert [(r["url"], r["kind"], r["external_id"]) for r in results] == [
+        (urls[0], "listing", VIOLATING.id),
+        (urls[1], "listing", CLEAN.id),
+        (urls[2], "shop", NO_LICENCE.id),
+        (urls[3], "listing", JS_PRICED.id),
+        (urls[4], "listing", None),
+        (urls[5], "listing", None),
+        (urls[6], "search", None),
+        *[(urls[6], "ad", ad) for ad in ads],
+    ]
+
+
+def test_violating_listing_is_a_lead_with_its_category_and_hit(with_profile):
+    urls, results = with_profile
+    result = results[0]
+    assert (result["status"], result["error"], result["title"]) == (200, None, VIOLATING.title)
+    assert (result["verdict"]["lead"], categories(result)) == (True, ["prohibited_goods"])
+    hits = result["verdict"]["hits"]
+    assert hits and {h["pack_id"] for h in hits} == {"prohibited_goods"}
+    check_hits_point_at_the_text(result)
+    assert result["final_url"] == urls[0] and len(result["sha256"]) == 64
+
+
+def test_clean_listing_is_not_a_lead(with_profile):
+    _, results = with_profile
+    result = results[1]
+    assert (result["error"], result["verdict"]["lead"], categories(result)) == (None, False, [])
+    assert (result["record"]["title"], result["record"]["price"]) == (CLEAN.title, CLEAN.price)
+
+
+def test_shop_without_licence_is_a_license_display_lead(with_profile):
+    _, results = with_profile
+    result = results[2]
+    assert (result["title"], result["record"]["licence_present"]) == (NO_LICENCE.name, False)
+    assert categories(result) == sorted(CATALOG.truth[("shop", NO_LICENCE.id)])
+    assert "license_display" in categories(result)
+
+
+def test_js_priced_listing_is_rendered_and_gets_its_price(with_profile):
+    _, results = with_profile
+    result = results[3]
+    assert (result["rendered"], result["record"]["price"]) == (True, JS_PRICED.price)
+    assert result["record"]["original_price"] == JS_PRICED.original_price
+    assert categories(result) == sorted(JS_PRICED.packs)
+    assert not any(r["rendered"] for i, r in enumerate(results) if i != 3)
+
+
+def test_missing_page_and_closed_port_are_errors_of_their_own_url(with_profile):
+    _, results = with_profile
+    missing, refused = results[4], results[5]
+    assert (missing["status"], missing["error"], missing["verdict"]) == (404, "HTTP 404", None)
+    assert len(missing["sha256"]) == 64
+    assert (refused["status"], refused["error"], refused["verdict"]) == (
+        None,
+        "connection refused",
+        None,
+    )
+    assert (refused["final_url"], refused["sha256"]) == (None, None)
+
+
+def test_ads_of_a_search_page_are_scored_as_ads(with_profile):
+    _, results = with_profile
+    search, ads = results[6], results[7:]
+    assert (search["status"], search["error"], search["verdict"]) == (200, None, None)
+    for ad in ads:
+        truth = CATALOG.ads[ad["external_id"]]
+        assert (ad["title"], ad["record"]["kind"], ad["record"]["ad_labelled"]) == (
+            truth.text,
+            "ad",
+            truth.labelled,
+        )
+        assert categories(ad) == sorted(CATALOG.truth[("ad", truth.id)]), ad["external_id"]
+        assert ad["sha256"] == search["sha256"]
+
+
+def test_without_profile_the_generic_reading_still_finds_the_violation(demo):
+    urls = [
+        f"{demo.url}/item/{VIOLATING.id}",
+        f"{demo.url}/item/{CLEAN.id}",
+        f"{demo.url}/api/price/{CLEAN.id}",
+        "http://nonexistent.invalid/item/1",
+    ]
+    results = scan(*urls)
+    assert [(r["url"], r["kind"], r["error"]) for r in results] == [
+        (urls[0], "page", None),
+        (urls[1], "page", None),
+        (urls[2], "page", "not HTML"),
+        (urls[3], "page", "DNS lookup failed"),
+    ]
+    violating, clean = results[0], results[1]
+    assert (violating["title"], categories(violating)) == (VIOLATING.title, ["prohibited_goods"])
+    assert VIOLATING.description in violating["record"]["description"]
+    check_hits_point_at_the_text(violating)
+    assert (clean["title"], clean["verdict"]["lead"]) == (CLEAN.title, False)
+
+
+def test_render_flag_sends_every_page_through_chromium(demo):
+    urls = [f"{demo.url}/item/{VIOLATING.id}", f"{demo.url}/item/{JS_PRICED.id}"]
+    results = scan(*urls, "--profile", "demo", "--render")
+    assert [(r["rendered"], r["record"]["price"]) for r in results] == [
+        (True, VIOLATING.price),
+        (True, JS_PRICED.price),
+    ]
+    assert categories(results[0]) == ["prohibited_goods"]
+
+
+def test_non_http_urls_are_refused_before_anything_starts(demo):
+    [failed] = scan(f"{demo.url}/item/{CLEAN.id}", "ftp://x", code=1)
+    assert failed["stderr"] == "error: not an http(s) URL: 'ftp://x'\n"
+    with pytest.raises(ValueError, match="^not an http\\(s\\) URL: 'notaurl'$"):
+        run_scan(["notaurl"], Settings())
