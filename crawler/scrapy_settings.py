@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from scrapy.settings import default_settings
+
 if TYPE_CHECKING:
     from crawler.settings import Settings
     from spiders.profile import PlatformProfile
@@ -33,12 +35,22 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 800,
 }
 
+#: Failures a second try cannot help, or that cost a whole timeout: not retried in a scan.
+_SCAN_FINAL_FAILURES = {
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+}
+
 #: What an ad-hoc scan (``crawler.scan``) changes: nothing is stored, a user waits for the
 #: answer, so a dead host fails fast instead of holding the run, and every page given is read.
 SCAN_OVERRIDES: dict[str, Any] = {
     "ITEM_PIPELINES": {},
     "DOWNLOAD_TIMEOUT": 15,
     "RETRY_TIMES": 1,
+    "RETRY_EXCEPTIONS": [
+        e for e in default_settings.RETRY_EXCEPTIONS if e not in _SCAN_FINAL_FAILURES
+    ],
     "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 15_000,
     "CLOSESPIDER_PAGECOUNT": 0,
 }

@@ -17,6 +17,7 @@ import pytest
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
 from crawler.scan import run_scan
+from crawler.scrapy_settings import ITEM_PIPELINES, build_scrapy_settings
 from crawler.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,3 +202,11 @@ def test_non_http_urls_are_refused_before_anything_starts(demo):
     assert failed["stderr"] == "error: not an http(s) URL: 'ftp://x'\n"
     with pytest.raises(ValueError, match="^not an http\\(s\\) URL: 'notaurl'$"):
         run_scan(["notaurl"], Settings())
+
+
+def test_scan_settings_store_nothing_and_do_not_retry_dead_hosts():
+    built = build_scrapy_settings(Settings(), scan=True)
+    assert (built["ITEM_PIPELINES"], built["DOWNLOAD_TIMEOUT"], built["RETRY_TIMES"]) == ({}, 15, 1)
+    assert "scrapy.exceptions.DownloadTimeoutError" not in built["RETRY_EXCEPTIONS"]
+    assert "twisted.internet.error.ConnectionLost" in built["RETRY_EXCEPTIONS"]
+    assert build_scrapy_settings(Settings())["ITEM_PIPELINES"] == ITEM_PIPELINES
