@@ -527,6 +527,82 @@ def sweep(profile, base_url, keywords, max_pages, packs_dir, database_url) -> No
         raise SystemExit(3)
 
 
+KIND_LABELS = {"listing": "商品", "shop": "店铺", "ad": "广告", "search": "搜索页", "page": "网页"}
+FIELD_LABELS = {"title": "标题", "description": "描述", "shop_text": "店铺页", "category": "类目"}
+
+
+def print_scan_result(result, labels: dict[str, str]) -> None:
+    from rules.explain import mark
+
+    head = f"{result.url}  {KIND_LABELS.get(result.kind, result.kind)}"
+    if result.external_id:
+        head += f" {result.external_id}"
+    click.echo(head + (f"  「{result.title}」" if result.title else ""))
+    if result.error:
+        click.echo(f"  错误: {result.error}")
+        return
+    verdict = result.verdict
+    if verdict is None:
+        click.echo("  （搜索页：其中的广告见下）")
+        return
+    if verdict.lead:
+        found = "、".join(
+            f"{labels.get(c, c)} {verdict.pack_scores[c]:g}" for c in verdict.categories
+        )
+        click.echo(f"  结论: 线索（{found}）")
+    else:
+        click.echo("  结论: 未达线索阈值" + ("（有命中，见下）" if verdict.hits else "，无命中"))
+    for hit in verdict.hits:
+        where = "结构检查"
+        text = getattr(result.record, hit.field, None) if result.record else None
+        if isinstance(text, str) and hit.start >= 0:
+            where = f"{FIELD_LABELS.get(hit.field, hit.field)}: {mark(text, hit.start, hit.end)}"
+        note = f"  {hit.note}" if hit.note else ""
+        click.echo(f"  命中 [{hit.rule_id}] 权重 {hit.weight:g} {where}{note}")
+    rendered = "，经浏览器渲染" if result.rendered else ""
+    click.echo(
+        f"  页面 SHA-256 {result.sha256}，抓取于 {result.fetched_at:%Y-%m-%d %H:%M:%S %Z}{rendered}"
+    )
+
+
+@main.command("scan")
+@click.argument("urls", nargs=-1, required=True)
+@click.option(
+    "--profile", help="Platform profile (name or YAML) whose extraction fits these pages."
+)
+@click.option("--render", is_flag=True, help="Fetch every page through Chromium.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON for scripts.")
+@packs_option
+def scan(urls, profile, render, as_json, packs_dir) -> None:
+    """Score the pages at URLS now and print each verdict with the rules that matched.
+
+    Nothing is stored. Exit code 1 when a page could not be fetched or read.
+
+    \b
+    Example:
+      wangjian scan https://shop.example.cn/item/123
+      wangjian scan http://127.0.0.1:8000/item/L00042 --profile demo --json
+    """
+    from crawler.scan import check_urls, run_scan
+
+    try:
+        check_urls(list(urls))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    settings = load_settings(packs_dir=packs_dir)
+    results = _guarded(
+        lambda: run_scan(list(urls), settings, settings.packs_dir, profile=profile, render=render)
+    )
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        labels = category_labels(settings.packs_dir)
+        for result in results:
+            print_scan_result(result, labels)
+    if any(r.error for r in results):
+        raise SystemExit(1)
+
+
 @main.command("rescore")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON for scripts.")
 @packs_option

@@ -53,6 +53,9 @@ SCAN_OVERRIDES: dict[str, Any] = {
     ],
     "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 15_000,
     "CLOSESPIDER_PAGECOUNT": 0,
+    # A scan fetches only the pages a person named and follows no link: robots.txt governs
+    # crawlers, and fetching it first doubled the wait on hosts that never answer.
+    "ROBOTSTXT_OBEY": False,
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -120,7 +123,7 @@ def build_scrapy_settings(
     if profile is not None:
         built["ROBOTSTXT_OBEY"] = profile.obey_robots
     if scan:
-        built.update(SCAN_OVERRIDES, ITEM_PIPELINES={})
+        built.update(SCAN_OVERRIDES)
     return built
 
 
