@@ -20,6 +20,22 @@ def as_record(record: Record | dict[str, Any] | str) -> Record:
     return Record.model_validate(record)
 
 
+def _outermost(pairs: list[tuple[CompiledRule, Hit]]) -> list[tuple[CompiledRule, Hit]]:
+    """One rule's hits without those inside another of its hits in the same field.
+
+    象牙手镯 and 象牙 on the same span say one thing; a reviewer reads the longer one.
+    """
+    kept: list[tuple[CompiledRule, Hit]] = []
+    for pair in sorted(pairs, key=lambda p: (p[1].field, p[1].start, -p[1].end)):
+        hit = pair[1]
+        if kept:
+            last = kept[-1][1]
+            if last.field == hit.field and last.start <= hit.start and hit.end <= last.end:
+                continue
+        kept.append(pair)
+    return kept
+
+
 class Scorer:
     """Scores records against a pack set compiled once at construction."""
 
@@ -87,7 +103,7 @@ class Scorer:
         for r_i, pairs in found.items():
             if self.matcher.rules[r_i].has_require and r_i not in required:
                 continue  # no co-term anywhere in the rule's fields
-            out += pairs
+            out += _outermost(pairs)
         return out
 
     def _check_hits(self, rules: list[CompiledRule], record: Record):

@@ -45,7 +45,8 @@ def test_rules_test_fails_on_a_broken_example(tmp_path):
 def test_explain_marks_the_span_the_seller_wrote():
     result = invoke("rules", "explain", "正品象 牙手镯")
     assert result.exit_code == 0, result.output
-    assert "【象 牙】" in result.output and "wildlife" in result.output
+    assert "【象 牙手镯】" in result.output and "wildlife" in result.output
+    assert "命中 (1)" in result.output  # 象牙 inside 象牙手镯 is the same finding
 
 
 def test_score_writes_one_verdict_per_record(tmp_path):

@@ -252,3 +252,9 @@ def test_verdict_round_trips_through_json(scorer):
         ("fx_shop.deep_discount", "check"),
         ("fx_wildlife.pangolin", "phonetic"),
     ]
+
+
+def test_hits_nested_in_a_longer_hit_of_the_same_rule_are_dropped():
+    scorer = Scorer(load_packs())
+    hits = [h for h in scorer.score("正品象牙手镯 送象牙").hits if h.rule_id == "wildlife.ivory"]
+    assert [(h.start, h.end, h.matched) for h in hits] == [(2, 6, "象牙手镯"), (8, 10, "象牙")]
