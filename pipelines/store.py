@@ -1,6 +1,8 @@
-"""Store pipeline: every scored item and its verdict, written as it arrives.
+"""Store pipeline: every scored item and its verdict, written off the reactor thread.
 
-Each item is its own short transaction, so a crash loses nothing already stored. The sweep row
+Items go to a ``BatchWriter`` (one thread, small batches, one transaction each) while the
+crawl goes on; an item leaves this pipeline, and is counted stored, only once its transaction
+has committed, so a crash loses nothing already acknowledged. The sweep row
 is opened with the spider and finished on ``spider_closed``, the only hook that knows why the
 spider closed: "finished" when it ran out of pages, "interrupted" for any other reason
 (Ctrl-C, page limit, engine stop).
@@ -8,14 +10,17 @@ spider closed: "finished" when it ran out of pages, "interrupted" for any other 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from pipelines.score import Scored
+from pipelines.writer import BatchWriter
 from spiders.items import AdItem, ListingItem, ShopItem
 from store import db, queries
 
@@ -35,6 +40,7 @@ class StorePipeline:
         self.profile_path = profile_path
         self.engine = None
         self.sweep = None
+        self.writer: BatchWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler) -> StorePipeline:
@@ -61,15 +67,19 @@ class StorePipeline:
                 versions,
             )
         self.crawler.stats.set_value("wangjian/sweep_id", self.sweep.id)
+        self.writer = BatchWriter(self.engine, self._write)
 
-    def process_item(self, scored: Scored) -> Scored:
+    def _write(self, s: Session, scored: Scored) -> None:
+        """One item and its verdict, in the writer's open transaction (its thread)."""
+        sweep = s.merge(self.sweep, load=False)
+        target = UPSERT[type(scored.item)](s, sweep, scored.item)
+        s.flush()
+        queries.record_verdict(s, sweep, target, scored.verdict)
+
+    async def process_item(self, scored: Scored) -> Scored:
         item = scored.item
         try:
-            with db.session_scope(self.engine) as s:
-                sweep = s.merge(self.sweep, load=False)
-                target = UPSERT[type(item)](s, sweep, item)
-                s.flush()
-                queries.record_verdict(s, sweep, target, scored.verdict)
+            await asyncio.wrap_future(self.writer.submit(scored))
         except SQLAlchemyError as exc:
             # One item that cannot be written is an error of the sweep, not its end.
             url = getattr(item, "url", None) or item.page.url
@@ -81,6 +91,8 @@ class StorePipeline:
     def spider_closed(self, spider, reason: str) -> None:
         if self.sweep is None:
             return
+        # Every item has been acknowledged by now (the engine waits for them before closing).
+        self.writer.close()
         status = "finished" if reason == "finished" else "interrupted"
         stats = self.crawler.stats.get_stats()
         with db.session_scope(self.engine) as s:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from spiders.items import AdItem, ListingItem, PageCapture, ShopItem
@@ -27,6 +27,20 @@ from store.models import (
 
 Seen = TypeVar("Seen", Listing, Shop, Ad)
 CENT = Decimal("0.01")
+#: ``Session.info`` key: rows this session inserted whose verdict is not yet recorded. Such a
+#: row has no hits, leads or price of this sweep yet, so their look-ups can be skipped.
+FRESH = "wangjian/fresh"
+
+
+def is_fresh(s: Session, row: Any, consume: bool = False) -> bool:
+    """Whether ``row`` was inserted by this session (and, with ``consume``, is no longer)."""
+    fresh: set[Any] = s.info.get(FRESH, set())
+    if row not in fresh:
+        return False
+    if consume:
+        fresh.discard(row)
+    # A rolled-back insert leaves the object transient: it proves nothing then.
+    return not inspect(row).transient
 
 
 def _money(value: float | None) -> Decimal | None:
@@ -96,6 +110,10 @@ def _sighting(
     if row is None:
         row = model(platform=platform, external_id=external_id, first_seen=at, last_seen=at)
         s.add(row)
+        s.info.setdefault(FRESH, set()).add(row)
+    else:
+        # Seen twice in one session: it may have a price or a verdict of this session by now.
+        s.info.get(FRESH, set()).discard(row)
     row.last_seen = max(row.last_seen, at)
     row.last_sweep = sweep
     return row
@@ -151,7 +169,9 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> Listing:
     listing.encoding = item.page.encoding
     listing.rendered = item.page.rendered
     listing.fetched_at = at
-    listing.shop = _shop_named_by_listing(s, sweep, item, at)
+    with s.no_autoflush:
+        # The shop's look-up cannot see this listing: one INSERT with its shop, not two writes.
+        listing.shop = _shop_named_by_listing(s, sweep, item, at)
     listing.region_code = places.region_of_place(item.ship_from)
     s.flush()
     if listing.shop is not None:
@@ -165,11 +185,13 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> Listing:
 
 
 def _observe_price(s: Session, sweep: Sweep, listing: Listing, at: datetime) -> None:
-    observation = s.scalars(
-        select(PriceObservation).where(
-            PriceObservation.listing_id == listing.id, PriceObservation.sweep_id == sweep.id
-        )
-    ).one_or_none()
+    observation = None
+    if not is_fresh(s, listing):
+        observation = s.scalars(
+            select(PriceObservation).where(
+                PriceObservation.listing_id == listing.id, PriceObservation.sweep_id == sweep.id
+            )
+        ).one_or_none()
     if observation is None:
         observation = PriceObservation(listing_id=listing.id, sweep_id=sweep.id)
         s.add(observation)

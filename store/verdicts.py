@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urljoin
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from rules.record import Verdict
 from store.models import Ad, Lead, LeadStatus, Listing, RuleHit, Sweep, Target, utcnow
-from store.sweeps import utc
+from store.sweeps import is_fresh, utc
 
 
 def _target_column(model: type[RuleHit] | type[Lead], target: Target):
@@ -45,18 +45,21 @@ def record_verdict(
     """
     when = utcnow() if when is None else utc(when)
     sweep_id = sweep.id if sweep else None
-    s.execute(delete(RuleHit).where(_target_column(RuleHit, target) == target.id))
-    for hit in verdict.hits:
-        s.add(
-            RuleHit(
-                **{f"{target.kind}_id": target.id},
-                **hit.model_dump(),
-                sweep_id=sweep_id,
-                created_at=when,
-            )
+    # A target this session has just inserted has no hits or leads to replace.
+    fresh = is_fresh(s, target, consume=True)
+    if not fresh:
+        s.execute(delete(RuleHit).where(_target_column(RuleHit, target) == target.id))
+    if verdict.hits:
+        target_id = {f"{target.kind}_id": target.id}
+        s.execute(
+            insert(RuleHit),
+            [
+                {**target_id, **hit.model_dump(), "sweep_id": sweep_id, "created_at": when}
+                for hit in verdict.hits
+            ],
         )
     region = _region_of(s, target)
-    existing = leads_of(s, target)
+    existing = {} if fresh else leads_of(s, target)
     leads = []
     for category in verdict.categories:
         lead = existing.get(category)

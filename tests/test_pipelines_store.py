@@ -1,0 +1,134 @@
+"""The store pipeline's writer thread: batches, a failing item alone, and a sweep killed mid-way."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from crawler.demo.catalog import build_catalog
+from crawler.demo.server import DemoServer
+from pipelines.writer import BatchWriter
+from rules.engine import Scorer
+from rules.loader import load_packs
+from store import db
+from store.models import Ad, Lead, Listing, Platform, PriceObservation, RuleHit, Shop
+from store.records import record_of
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _add_platform(s, code: str) -> str:
+    if code == "boom":
+        # Same code twice: the unique constraint fails this item's flush.
+        s.add(Platform(code="dup", name="dup", base_url=""))
+        s.flush()
+    s.add(Platform(code=code, name=code, base_url=""))
+    s.flush()
+    return code
+
+
+def test_writer_commits_before_acknowledging_and_fails_a_bad_item_alone(db_engine):
+    codes = ["a", "dup", "b", "boom", "c"]
+    writer = BatchWriter(db_engine, _add_platform, max_batch=50, max_wait=0.5)
+    futures = [writer.submit(code) for code in codes]
+    results = []
+    for future in futures:
+        try:
+            results.append(future.result(timeout=30))
+        except IntegrityError:
+            results.append("failed")
+        with db.session_scope(db_engine) as s:
+            stored = set(s.scalars(select(Platform.code)))
+        if results[-1] != "failed":
+            assert results[-1] in stored  # acknowledged means committed
+    writer.close()
+    assert results == ["a", "dup", "b", "failed", "c"]
+    assert stored == {"a", "dup", "b", "c"}
+
+
+def test_writer_close_writes_what_is_queued(db_engine):
+    writer = BatchWriter(db_engine, _add_platform)
+    futures = [writer.submit(f"p{n}") for n in range(120)]
+    writer.close()
+    assert [f.result(timeout=0) for f in futures] == [f"p{n}" for n in range(120)]
+    with pytest.raises(RuntimeError):
+        writer.submit("late")
+
+
+def _count(path: Path, table: str) -> int:
+    try:
+        with sqlite3.connect(path, timeout=30) as connection:
+            return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def test_a_sweep_killed_mid_way_leaves_whole_items(tmp_path):
+    catalog = build_catalog(seed=11, size=600)
+    path = tmp_path / "killed.db"
+    url = f"sqlite:///{path}"
+    with DemoServer(catalog) as server:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.sweep",
+                "demo",
+                "--base-url",
+                server.url,
+                "--database-url",
+                url,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items() if k != "WANGJIAN_DATABASE_URL"},
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while _count(path, "listings") < 40 and process.poll() is None:
+                assert time.monotonic() < deadline, "the sweep stored nothing"
+                time.sleep(0.05)
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+    engine = db.make_engine(url)
+    try:
+        assert db.check(engine) == []
+        scorer = Scorer(load_packs(None))
+        with db.session_scope(engine) as s:
+            assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            assert s.execute(text("PRAGMA foreign_key_check")).all() == []
+            listings = s.scalars(select(Listing)).all()
+            assert 40 <= len(listings) < len(catalog.listings)
+            shops = s.scalars(select(Shop).where(Shop.fetched_at.is_not(None))).all()
+            for row in [*listings, *shops, *s.scalars(select(Ad))]:
+                truth = catalog.listings.get(row.external_id) if row.kind == "listing" else None
+                if truth is not None:
+                    assert (row.title, float(row.price)) == (truth.title, truth.price)
+                    assert row.shop_id is not None
+                    observed = s.scalar(
+                        select(func.count()).where(PriceObservation.listing_id == row.id)
+                    )
+                    assert observed == 1, row.external_id
+                verdict = scorer.score(record_of(row))
+                column = getattr(RuleHit, f"{row.kind}_id")
+                hits = s.scalars(select(RuleHit.rule_id).where(column == row.id)).all()
+                assert sorted(hits) == sorted(h.rule_id for h in verdict.hits), row.external_id
+                leads = s.scalars(
+                    select(Lead.category).where(getattr(Lead, f"{row.kind}_id") == row.id)
+                ).all()
+                assert sorted(leads) == sorted(verdict.categories), row.external_id
+    finally:
+        engine.dispose()
