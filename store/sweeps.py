@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
@@ -179,6 +180,7 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> Listing:
         _settle_region(s, listing.shop)
         # 属地 is the seller's: the shop's region, however found, outranks this ship-from.
         listing.region_code = listing.shop.region_code or listing.region_code
+    _place_ads(s, listing)
     if listing.price is not None:
         _observe_price(s, sweep, listing, at)
     return listing
@@ -268,10 +270,35 @@ def _pass_region_on(s: Session, shop: Shop) -> None:
         .values(region_code=shop.region_code)
         .execution_options(synchronize_session="fetch")
     )
+    listing_urls = select(Listing.url).where(Listing.shop_id == shop.id).scalar_subquery()
+    ad_ids = (
+        select(Ad.id)
+        .where(Ad.platform_id == shop.platform_id, Ad.target_url.in_(listing_urls))
+        .scalar_subquery()
+    )
     s.execute(
         update(Lead)
-        .where((Lead.shop_id == shop.id) | Lead.listing_id.in_(listing_ids))
+        .where(
+            (Lead.shop_id == shop.id) | Lead.listing_id.in_(listing_ids) | Lead.ad_id.in_(ad_ids)
+        )
         .values(region_code=shop.region_code)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _place_ads(s: Session, listing: Listing) -> None:
+    """Ads seen on a search page before the listing they promote take its region now."""
+    if listing.region_code is None:
+        return
+    ad_ids = (
+        select(Ad.id)
+        .where(Ad.platform_id == listing.platform_id, Ad.target_url == listing.url)
+        .scalar_subquery()
+    )
+    s.execute(
+        update(Lead)
+        .where(Lead.ad_id.in_(ad_ids), Lead.region_code.is_distinct_from(listing.region_code))
+        .values(region_code=listing.region_code)
         .execution_options(synchronize_session="fetch")
     )
 
@@ -281,7 +308,8 @@ def upsert_ad(s: Session, sweep: Sweep, item: AdItem) -> Ad:
     ad = _sighting(s, Ad, sweep, item.platform, item.external_id, _seen_at(item.page))
     ad.slot = item.slot
     ad.text = item.text
-    ad.target_url = item.target_url
+    # Stored absolute, as listing URLs are, so an ad finds the listing it promotes.
+    ad.target_url = urljoin(item.page.url, item.target_url) if item.target_url else None
     ad.labelled = item.labelled
     ad.page_url = item.page.url
     s.flush()

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from store_factories import VALID_USCC, hit, listing_item, new_sweep, shop_item, verdict
+from store_factories import (
+    VALID_USCC,
+    ad_item,
+    hit,
+    listing_item,
+    new_sweep,
+    shop_item,
+    verdict,
+)
 
 from store import places
 from store.db import session_scope
 from store.models import Lead, Listing, Shop
-from store.queries import record_verdict, upsert_listing, upsert_shop
+from store.queries import record_verdict, upsert_ad, upsert_listing, upsert_shop
 
 EZHOU, SHENZHEN, SHANGHAI_YANGPU = "420700", "440300", "310110"
 
@@ -110,3 +118,15 @@ def test_places_reads_rules_regions_and_uscc():
     assert places.region_name("999999") is None
     assert places.region_name(None) is None
     assert (places.uscc_is_valid(VALID_USCC), places.uscc_is_valid(None)) == (True, None)
+
+
+def test_an_ad_seen_before_its_listing_takes_the_listing_region(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        ad = upsert_ad(s, sweep, ad_item())  # promotes /item/L00042, not stored yet
+        s.flush()
+        record_verdict(s, sweep, ad, verdict(hit(pack="fake_promotion", rule="unlabelled_ad")))
+        assert s.scalars(select(Lead.region_code).where(Lead.ad_id == ad.id)).one() is None
+        upsert_listing(s, sweep, listing_item("L00042"))  # ships from 湖北 鄂州
+        s.flush()
+        assert s.scalars(select(Lead.region_code).where(Lead.ad_id == ad.id)).one() == "420700"
