@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from store_factories import (
+    BASE,
     VALID_USCC,
     ad_item,
     hit,
@@ -120,13 +122,18 @@ def test_places_reads_rules_regions_and_uscc():
     assert (places.uscc_is_valid(VALID_USCC), places.uscc_is_valid(None)) == (True, None)
 
 
-def test_an_ad_seen_before_its_listing_takes_the_listing_region(db_engine):
+@pytest.mark.parametrize("shop_url", [f"{BASE}/shop/S007", None])
+def test_an_ad_seen_before_its_listing_takes_the_listing_region(db_engine, shop_url):
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
         ad = upsert_ad(s, sweep, ad_item())  # promotes /item/L00042, not stored yet
         s.flush()
         record_verdict(s, sweep, ad, verdict(hit(pack="fake_promotion", rule="unlabelled_ad")))
         assert s.scalars(select(Lead.region_code).where(Lead.ad_id == ad.id)).one() is None
-        upsert_listing(s, sweep, listing_item("L00042"))  # ships from 湖北 鄂州
+        # Ships from 湖北 鄂州; with a shop the region reaches the ad through the shop's move.
+        shop_id = "S007" if shop_url else None
+        upsert_listing(
+            s, sweep, listing_item("L00042", shop_url=shop_url, shop_external_id=shop_id)
+        )
         s.flush()
         assert s.scalars(select(Lead.region_code).where(Lead.ad_id == ad.id)).one() == "420700"
