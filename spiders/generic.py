@@ -16,7 +16,6 @@ from urllib.parse import quote, urljoin
 
 import scrapy
 from scrapy.http import Request, TextResponse
-from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from rules.loader import load_packs
@@ -28,6 +27,7 @@ from spiders.extract import (
     needs_render,
 )
 from spiders.profile import PlatformProfile, RenderRule, load_profile
+from spiders.render import render_meta
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +86,12 @@ class GenericSpider(scrapy.Spider):
             yield self._request(self._url(path), self.parse_search)
 
     def _rendered(self, response: TextResponse, rule: RenderRule) -> Request:
-        methods = []
-        if rule.wait_for:
-            methods.append(PageMethod("wait_for_selector", rule.wait_for, timeout=rule.timeout_ms))
         self.crawler.stats.inc_value("wangjian/rendered")
         return self._request(
             response.url,
             response.request.callback,
             dont_filter=True,  # the same URL again, this time through Chromium
-            meta={"playwright": True, "playwright_page_methods": methods},
+            meta=render_meta(rule),
         )
 
     # -- callbacks --------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from scrapy.exceptions import (
     IgnoreRequest,
 )
 from scrapy.http import HtmlResponse, Request, Response
-from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from spiders.extract import (
@@ -38,6 +37,7 @@ from spiders.extract import (
 from spiders.generic_page import GenericPage, extract_page, page_title
 from spiders.items import AdItem, ListingItem, PageCapture, ShopItem
 from spiders.profile import PlatformProfile, RenderRule
+from spiders.render import render_meta
 
 Kind = Literal["listing", "shop", "search", "ad", "page"]
 #: Error statuses reach the callback, so a 404 is reported with its page's hash.
@@ -122,12 +122,7 @@ class ScanSpider(scrapy.Spider):
     def _request(self, url: str, index: int, rendered: bool, rule: RenderRule | None) -> Request:
         meta: dict[str, Any] = {"scan_index": index, "handle_httpstatus_list": HTTP_ERRORS}
         if rendered:
-            methods = []
-            if rule is not None and rule.wait_for:
-                methods.append(
-                    PageMethod("wait_for_selector", rule.wait_for, timeout=rule.timeout_ms)
-                )
-            meta.update(playwright=True, playwright_page_methods=methods)
+            meta.update(render_meta(rule))
         # dont_filter: a URL given twice is answered twice, and a render re-fetches the same URL.
         return Request(url, callback=self.parse, errback=self.on_error, meta=meta, dont_filter=True)
 
