@@ -150,7 +150,7 @@ def _region_prefix(ctx, param, value: str | None) -> str | None:
 @click.option(
     "--status",
     type=click.Choice(["new", "reviewing", "referred", "dismissed"]),
-    help="Lead status.",
+    help="Lead status: new, reviewing, referred (已移送), dismissed (已排除).",
 )
 @click.option(
     "--format",
@@ -204,6 +204,36 @@ def leads_list(category, region, since, status, fmt, output, include_cleared, da
             with open(output, "w", encoding=encoding, newline="") as stream:
                 write_leads(rows, fmt, stream, labels)
             click.echo(f"已导出 {len(rows)} 条线索到 {output}", err=True)
+
+
+STATUS_CHOICES = ["new", "reviewing", "referred", "dismissed"]
+
+
+@leads.command("status")
+@click.argument("lead_ids", metavar="LEAD_ID...", nargs=-1, required=True, type=int)
+@click.argument("status", type=click.Choice(STATUS_CHOICES))
+@db_option
+def leads_status(lead_ids: tuple[int, ...], status: str, database_url) -> None:
+    """Move leads through review: new, reviewing, referred (已移送) or dismissed (已排除).
+
+    \b
+    Example:
+      wangjian leads status 12 13 referred
+    """
+    from store.db import session_scope
+    from store.errors import StoreError
+    from store.export import STATUS_LABELS
+    from store.leads import set_lead_status
+
+    engine = open_store(load_settings(database_url=database_url))
+    try:
+        with session_scope(engine) as session:  # all or none
+            for lead_id in lead_ids:
+                set_lead_status(session, lead_id, status)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    ids = "、".join(map(str, lead_ids))
+    click.echo(f"线索 {ids} 状态已改为「{STATUS_LABELS[status]}」")
 
 
 # ---------------------------------------------------------------- rules

@@ -50,3 +50,34 @@ def test_rescore_reports_leads_added_by_a_new_term(db_engine, tmp_path: Path):
     leads = runner.invoke(main, ["leads", "list", "--format", "json", "--database-url", url])
     rows = json.loads(leads.output)
     assert [(r["external_id"], r["pack_version"]) for r in rows] == [("L1", "2099.1.0")]
+
+
+def test_leads_status_moves_leads_and_refuses_unknown_ids(db_engine):
+    url = db_engine.url.render_as_string(hide_password=False)
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        upsert_listing(s, sweep, listing_item("L1", title="野生穿山甲片 正品"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["rescore", "--database-url", url]).exit_code == 0
+    rows = json.loads(
+        runner.invoke(main, ["leads", "list", "--format", "json", "--database-url", url]).output
+    )
+    (lead_id,) = [r["id"] for r in rows]
+    moved = runner.invoke(
+        main, ["leads", "status", str(lead_id), "referred", "--database-url", url]
+    )
+    assert moved.exit_code == 0 and "已移送" in moved.output
+    referred = runner.invoke(
+        main,
+        ["leads", "list", "--status", "referred", "--format", "json", "--database-url", url],
+    )
+    assert [r["id"] for r in json.loads(referred.output)] == [lead_id]
+    unknown = runner.invoke(
+        main, ["leads", "status", str(lead_id), "999999", "dismissed", "--database-url", url]
+    )
+    assert unknown.exit_code == 2 and "no lead with id 999999" in unknown.output
+    still = runner.invoke(
+        main,
+        ["leads", "list", "--status", "referred", "--format", "json", "--database-url", url],
+    )
+    assert [r["id"] for r in json.loads(still.output)] == [lead_id]  # all or none
