@@ -15,7 +15,9 @@ from pydantic import ValidationError
 
 from crawler.settings import Settings, SettingsError
 from rules.record import Record
+from store.export import KIND_LABELS, STATUS_LABELS
 
+STATUS_CHOICES = list(STATUS_LABELS)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -149,7 +151,7 @@ def _region_prefix(ctx, param, value: str | None) -> str | None:
 )
 @click.option(
     "--status",
-    type=click.Choice(["new", "reviewing", "referred", "dismissed"]),
+    type=click.Choice(STATUS_CHOICES),
     help="Lead status: new, reviewing, referred (已移送), dismissed (已排除).",
 )
 @click.option(
@@ -206,9 +208,6 @@ def leads_list(category, region, since, status, fmt, output, include_cleared, da
             click.echo(f"已导出 {len(rows)} 条线索到 {output}", err=True)
 
 
-STATUS_CHOICES = ["new", "reviewing", "referred", "dismissed"]
-
-
 @leads.command("status")
 @click.argument("lead_ids", metavar="LEAD_ID...", nargs=-1, required=True, type=int)
 @click.argument("status", type=click.Choice(STATUS_CHOICES))
@@ -222,7 +221,6 @@ def leads_status(lead_ids: tuple[int, ...], status: str, database_url) -> None:
     """
     from store.db import session_scope
     from store.errors import StoreError
-    from store.export import STATUS_LABELS
     from store.leads import set_lead_status
 
     engine = open_store(load_settings(database_url=database_url))
@@ -557,14 +555,14 @@ def sweep(profile, base_url, keywords, max_pages, packs_dir, database_url) -> No
         raise SystemExit(3)
 
 
-KIND_LABELS = {"listing": "商品", "shop": "店铺", "ad": "广告", "search": "搜索页", "page": "网页"}
+SCAN_KIND_LABELS = {**KIND_LABELS, "search": "搜索页", "page": "网页"}
 FIELD_LABELS = {"title": "标题", "description": "描述", "shop_text": "店铺页", "category": "类目"}
 
 
 def print_scan_result(result, labels: dict[str, str]) -> None:
     from rules.explain import mark
 
-    head = f"{result.url}  {KIND_LABELS.get(result.kind, result.kind)}"
+    head = f"{result.url}  {SCAN_KIND_LABELS.get(result.kind, result.kind)}"
     if result.external_id:
         head += f" {result.external_id}"
     click.echo(head + (f"  「{result.title}」" if result.title else ""))
