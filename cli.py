@@ -6,25 +6,62 @@ Chinese labels in what investigators read.
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
+import traceback
 from pathlib import Path
 
 import click
 from pydantic import ValidationError
 
 from crawler.settings import Settings, SettingsError
+from rules.errors import validation_problems
+from rules.labels import STATUS_LABELS, category_label, field_label, kind_label, status_label
 from rules.record import Record
-from store.export import KIND_LABELS, STATUS_LABELS
 
 STATUS_CHOICES = list(STATUS_LABELS)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class Exit(enum.IntEnum):
+    """The exit codes of every command, so that a scheduler can tell what happened."""
+
+    OK = 0  # done: the sweep finished, every page was read, the check passed
+    FINDINGS = 1  # a check found problems: lint errors, failing examples, schema differs
+    USER_ERROR = 2  # bad arguments, settings, profile, pack or database; nothing was done
+    INTERRUPTED = 3  # the sweep stopped before its end (Ctrl-C, --max-pages, shutdown)
+    PARTIAL = 4  # it ran, but some pages could not be fetched, read or stored
+    INTERNAL = 5  # a bug in wangjian (the traceback is printed): please report it
+
+
+EXIT_CODES = """\b
+Exit codes (the same for every command):
+  0  done: the sweep finished, every page was read, the check passed
+  1  a check found problems (lint errors, failing examples, schema differs)
+  2  bad arguments, settings, profile, pack or database; nothing was done
+  3  the sweep stopped before its end (Ctrl-C, --max-pages)
+  4  it ran, but some pages could not be fetched, read or stored
+  5  a bug in wangjian (the traceback is printed)"""
+
+
+class Command(click.Command):
+    """Every command's --help ends with the exit codes."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("epilog", EXIT_CODES)
+        super().__init__(*args, **kwargs)
+
+
+class Group(click.Group):
+    command_class = Command
+    group_class = type
+
+
 class UserError(click.ClickException):
     """An error the user can fix: printed as one line, exit code 2."""
 
-    exit_code = 2
+    exit_code = Exit.USER_ERROR
 
     def format_message(self) -> str:
         return self.message
@@ -53,7 +90,7 @@ def db_option(func):
     )(func)
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT, epilog=EXIT_CODES)
 @click.version_option(package_name="wangjian", message="wangjian %(version)s")
 def main() -> None:
     """wangjian (网监): monitoring crawler for online-market regulators.
@@ -61,6 +98,18 @@ def main() -> None:
     Sweeps e-commerce platforms, scores listings, shops and ads against rule packs,
     and files the suspicious ones as leads with evidence.
     """
+
+
+def run() -> None:
+    """The console entry point: ``main`` with unexpected errors as exit code 5."""
+    try:
+        main(prog_name="wangjian")
+    except Exception:  # noqa: BLE001 - anything click did not handle is a bug of ours
+        traceback.print_exc()
+        click.echo(
+            "wangjian: internal error (exit 5); please report it with the traceback", err=True
+        )
+        sys.exit(Exit.INTERNAL)
 
 
 # ---------------------------------------------------------------- database
@@ -81,7 +130,7 @@ def open_store(settings: Settings, upgrade: bool = False):
     return engine
 
 
-@main.group(context_settings=CONTEXT)
+@main.group(cls=Group, context_settings=CONTEXT)
 def db() -> None:
     """Database schema: create, upgrade and check it."""
 
@@ -119,23 +168,26 @@ def db_check(database_url: str | None) -> None:
     if differences:
         for difference in differences:
             click.echo(f"differs: {difference}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(Exit.FINDINGS)
     click.echo("schema matches the models")
 
 
 # ---------------------------------------------------------------- leads
 
 
-@main.group(context_settings=CONTEXT)
+@main.group(cls=Group, context_settings=CONTEXT)
 def leads() -> None:
     """Leads (线索): list and export them by region, category, date and status."""
 
 
 def _region_prefix(ctx, param, value: str | None) -> str | None:
-    if value is not None and not (value.isdigit() and 2 <= len(value) <= 6):
-        raise click.BadParameter(
-            f"{value!r} is not a region code prefix such as 42, 4207 or 420703"
-        )
+    from store.places import prefix_of
+
+    if value is not None:
+        try:
+            prefix_of(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
     return value
 
 
@@ -189,7 +241,7 @@ def leads_list(category, region, since, status, fmt, output, include_cleared, da
 
     settings = load_settings(database_url=database_url)
     engine = open_store(settings)
-    labels = category_labels(settings.packs_dir)
+    labels = pack_titles(settings.packs_dir)
     with session_scope(engine) as session:
         rows = list_leads(
             session,
@@ -231,7 +283,7 @@ def leads_status(lead_ids: tuple[int, ...], status: str, database_url) -> None:
     except StoreError as exc:
         raise UserError(str(exc)) from None
     ids = "、".join(map(str, lead_ids))
-    click.echo(f"线索 {ids} 状态已改为「{STATUS_LABELS[status]}」")
+    click.echo(f"线索 {ids} 状态已改为「{status_label(status)}」")
 
 
 # ---------------------------------------------------------------- rules
@@ -241,21 +293,25 @@ def load_scorer(packs_dir: Path | None):
     """Packs from --packs, else WANGJIAN_PACKS_DIR, else the shipped ones, compiled once."""
     from rules.engine import Scorer
     from rules.errors import PackError
-    from rules.loader import load_packs
 
     settings = load_settings(packs_dir=packs_dir)
     try:
-        return Scorer(load_packs(settings.packs_dir))
+        return Scorer.load(settings.packs_dir)
     except PackError as exc:
         raise UserError(f"rule pack error: {exc}") from None
 
 
-def category_labels(packs_dir: Path | None = None) -> dict[str, str]:
-    """Pack id -> Chinese title, for what investigators read."""
-    try:
-        return {p.id: p.title for p in load_scorer(packs_dir).packset.packs}
-    except UserError:
+def titles_of(scorer) -> dict[str, str]:
+    """Pack id -> Chinese title of the packs a scorer was compiled from."""
+    return {p.id: p.title for p in scorer.packset.packs}
+
+
+def pack_titles(packs_dir: Path | None = None) -> dict[str, str]:
+    """Titles of the user's own packs when they have some; the shipped ones are known to
+    ``rules.labels`` without loading anything."""
+    if load_settings(packs_dir=packs_dir).packs_dir is None:
         return {}
+    return titles_of(load_scorer(packs_dir))
 
 
 def read_jsonl(path: str):
@@ -274,11 +330,7 @@ def read_jsonl(path: str):
             yield number, record
 
 
-def _problems(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-
-
-@main.group(context_settings=CONTEXT)
+@main.group(cls=Group, context_settings=CONTEXT)
 def rules() -> None:
     """Rule packs: lint, test, explain, score and evaluate them."""
 
@@ -302,7 +354,7 @@ def rules_lint(path: Path | None) -> None:
     errors = sum(1 for i in issues if i.severity == "error")
     click.echo(f"{errors} error(s), {len(issues) - errors} warning(s)")
     if errors:
-        raise SystemExit(1)
+        raise SystemExit(Exit.FINDINGS)
 
 
 @rules.command("test")
@@ -330,7 +382,7 @@ def rules_test(path: Path | None, verbose: bool) -> None:
         click.echo(f"{status} {r.rule_id}: {expected} {example!s} — {r.why}")
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
-        raise SystemExit(1)
+        raise SystemExit(Exit.FINDINGS)
 
 
 @rules.command("explain")
@@ -393,7 +445,7 @@ def rules_score(input_path: str, output, packs_dir) -> None:
         try:
             verdict = scorer.score(raw)
         except ValidationError as exc:
-            raise UserError(f"{input_path}:{number}: {_problems(exc)}") from None
+            raise UserError(f"{input_path}:{number}: {validation_problems(exc)}") from None
         line = verdict.model_dump(include={"id", "score", "lead", "categories", "hits"})
         output.write(json.dumps(line, ensure_ascii=False) + "\n")
 
@@ -416,7 +468,7 @@ def rules_eval(input_path: str, packs_dir) -> None:
         try:
             Record.model_validate(raw)
         except ValidationError as exc:
-            raise UserError(f"{input_path}:{number}: {_problems(exc)}") from None
+            raise UserError(f"{input_path}:{number}: {validation_problems(exc)}") from None
         records.append(raw)
     click.echo(evaluate(scorer, records).render())
 
@@ -424,16 +476,13 @@ def rules_eval(input_path: str, packs_dir) -> None:
 # ---------------------------------------------------------------- sweeps
 
 
-def _pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
-
-
 def print_sweep(result, seconds: float | None = None) -> None:
     took = f"，用时 {seconds:.1f} 秒" if seconds is not None else ""
     status = "完成" if result.status == "finished" else f"中断（{result.close_reason}）"
+    read = f"，网页 {result.pages_read}" if result.pages_read else ""
     click.echo(
         f"扫描{status}: 页面 {result.pages}，商品 {result.listings}，店铺 {result.shops}，"
-        f"广告 {result.ads}，浏览器渲染 {result.rendered}，错误 {result.errors}{took}"
+        f"广告 {result.ads}{read}，浏览器渲染 {result.rendered}，错误 {result.errors}{took}"
     )
     for error in result.error_list[:10]:
         click.echo(
@@ -441,6 +490,25 @@ def print_sweep(result, seconds: float | None = None) -> None:
         )
     if result.errors > 10:
         click.echo(f"  … 另有 {result.errors - 10} 个错误")
+
+
+def sweep_exit(result) -> Exit:
+    """Interrupted beats partial: a sweep that stopped early is not done, errors or not."""
+    if result.status != "finished":
+        return Exit.INTERRUPTED
+    return Exit.PARTIAL if result.errors else Exit.OK
+
+
+def _guarded(crawl):
+    """Run a crawl; the errors a user can fix become one line and exit code 2."""
+    from rules.errors import PackError
+    from spiders.profile import ProfileError
+    from store.errors import StoreError
+
+    try:
+        return crawl()
+    except (ProfileError, PackError, StoreError, SettingsError) as exc:
+        raise UserError(str(exc)) from None
 
 
 @main.command("demo")
@@ -467,28 +535,31 @@ def demo(size: int, seed: int, packs_dir) -> None:
     from tabulate import tabulate
 
     from crawler.demo.sweep import run_demo
+    from rules.evaluate import percent
 
     settings = load_settings(packs_dir=packs_dir)
-    labels = category_labels(settings.packs_dir)
-    report = _guarded(
-        lambda: run_demo(settings, size=size, seed=seed, packs_dir=settings.packs_dir)
-    )
+    scorer = load_scorer(settings.packs_dir)
+    labels = titles_of(scorer)
+    report = _guarded(lambda: run_demo(settings, size=size, seed=seed, scorer=scorer))
     print_sweep(report.sweep, report.seconds)
     click.echo(f"\n线索 {len(report.leads)} 条，按类别与属地（省）：")
-    rows = [(labels.get(c, c), p, n) for c, p, n in report.by_category_and_province()]
+    rows = [
+        (category_label(r.category, labels), r.province_name or "未知属地", r.count)
+        for r in report.summary
+    ]
     click.echo(tabulate(rows, headers=("类别", "属地", "线索数")))
     click.echo("\n与演示商城的真实答案对比：")
     table = []
     for score in [*report.comparison.by_category.values(), report.comparison.total()]:
-        name = "合计" if score.category == "all" else labels.get(score.category, score.category)
+        name = "合计" if score.category == "all" else category_label(score.category, labels)
         table.append(
             (
                 name,
                 score.tp + score.fn,
                 score.tp + score.fp,
                 score.tp,
-                _pct(score.precision),
-                _pct(score.recall),
+                percent(score.precision),
+                percent(score.recall),
             )
         )
     click.echo(tabulate(table, headers=("类别", "应发现", "发现", "正确", "精确率", "召回率")))
@@ -496,18 +567,13 @@ def demo(size: int, seed: int, packs_dir) -> None:
     click.echo(
         "查看线索: wangjian leads list    导出: wangjian leads list --format csv -o leads.csv"
     )
+    raise SystemExit(sweep_exit(report.sweep))
 
 
-def _guarded(run):
-    """Run a sweep; the errors a user can fix become one line and exit code 2."""
-    from rules.errors import PackError
-    from spiders.profile import ProfileError
-    from store.errors import StoreError
-
-    try:
-        return run()
-    except (ProfileError, PackError, StoreError, SettingsError) as exc:
-        raise UserError(str(exc)) from None
+def json_option(func):
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the result as JSON for scripts."
+    )(func)
 
 
 @main.command("sweep")
@@ -520,49 +586,47 @@ def _guarded(run):
     help="Search this keyword instead of the packs' search terms (repeatable).",
 )
 @click.option("--max-pages", type=click.IntRange(0), help="Stop after this many responses.")
+@json_option
 @packs_option
 @db_option
-def sweep(profile, base_url, keywords, max_pages, packs_dir, database_url) -> None:
+def sweep(profile, base_url, keywords, max_pages, as_json, packs_dir, database_url) -> None:
     """Sweep the platform a PROFILE (YAML file or shipped name) describes; store the leads.
-
-    Exit code 0 when the sweep finished, 3 when it was interrupted.
 
     \b
     Example:
       wangjian sweep spiders/profiles/demo.yaml --base-url http://127.0.0.1:8000
-      wangjian sweep demo --keyword 象牙 --keyword 穿山甲
+      wangjian sweep demo --keyword 象牙 --keyword 穿山甲 --json
     """
     import time
 
-    from crawler.sweep import run_sweep
+    from crawler.run import run_sweep
 
     settings = load_settings(packs_dir=packs_dir, database_url=database_url, max_pages=max_pages)
+    scorer = load_scorer(settings.packs_dir)
     started = time.monotonic()
     result = _guarded(
         lambda: run_sweep(
             profile,
             settings,
-            packs_dir=settings.packs_dir,
+            scorer=scorer,
             base_url=base_url,
             keywords=list(keywords) or None,
         )
     )
-    print_sweep(result, time.monotonic() - started)
-    labels = category_labels(settings.packs_dir)
-    for category, count in sorted(result.leads.items()):
-        click.echo(f"  {labels.get(category, category)}: {count}")
-    if result.status != "finished":
-        raise SystemExit(3)
-
-
-SCAN_KIND_LABELS = {**KIND_LABELS, "search": "搜索页", "page": "网页"}
-FIELD_LABELS = {"title": "标题", "description": "描述", "shop_text": "店铺页", "category": "类目"}
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_sweep(result, time.monotonic() - started)
+        labels = titles_of(scorer)
+        for category, count in sorted(result.leads.items()):
+            click.echo(f"  {category_label(category, labels)}: {count}")
+    raise SystemExit(sweep_exit(result))
 
 
 def print_scan_result(result, labels: dict[str, str]) -> None:
     from rules.explain import mark
 
-    head = f"{result.url}  {SCAN_KIND_LABELS.get(result.kind, result.kind)}"
+    head = f"{result.url}  {kind_label(result.kind)}"
     if result.external_id:
         head += f" {result.external_id}"
     click.echo(head + (f"  「{result.title}」" if result.title else ""))
@@ -575,7 +639,7 @@ def print_scan_result(result, labels: dict[str, str]) -> None:
         return
     if verdict.lead:
         found = "、".join(
-            f"{labels.get(c, c)} {verdict.pack_scores[c]:g}" for c in verdict.categories
+            f"{category_label(c, labels)} {verdict.pack_scores[c]:g}" for c in verdict.categories
         )
         click.echo(f"  结论: 线索（{found}）")
     else:
@@ -584,7 +648,7 @@ def print_scan_result(result, labels: dict[str, str]) -> None:
         where = "结构检查"
         text = getattr(result.record, hit.field, None) if result.record else None
         if isinstance(text, str) and hit.start >= 0:
-            where = f"{FIELD_LABELS.get(hit.field, hit.field)}: {mark(text, hit.start, hit.end)}"
+            where = f"{field_label(hit.field)}: {mark(text, hit.start, hit.end)}"
         note = f"  {hit.note}" if hit.note else ""
         click.echo(f"  命中 [{hit.rule_id}] 权重 {hit.weight:g} {where}{note}")
     rendered = "，经浏览器渲染" if result.rendered else ""
@@ -599,36 +663,49 @@ def print_scan_result(result, labels: dict[str, str]) -> None:
     "--profile", help="Platform profile (name or YAML) whose extraction fits these pages."
 )
 @click.option("--render", is_flag=True, help="Fetch every page through Chromium.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON for scripts.")
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="File what was found in the database, as a sweep of kind scan with its leads.",
+)
+@json_option
 @packs_option
-def scan(urls, profile, render, as_json, packs_dir) -> None:
+@db_option
+def scan(urls, profile, render, keep, as_json, packs_dir, database_url) -> None:
     """Score the pages at URLS now and print each verdict with the rules that matched.
 
-    Nothing is stored. Exit code 1 when a page could not be fetched or read.
+    Nothing is stored unless --keep is given.
 
     \b
     Example:
       wangjian scan https://shop.example.cn/item/123
       wangjian scan http://127.0.0.1:8000/item/L00042 --profile demo --json
+      wangjian scan --keep http://127.0.0.1:8000/item/L00042 --profile demo
     """
-    from crawler.scan import check_urls, run_scan
+    from crawler.run import check_urls, run_scan
 
     try:
         check_urls(list(urls))
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    settings = load_settings(packs_dir=packs_dir)
-    results = _guarded(
-        lambda: run_scan(list(urls), settings, settings.packs_dir, profile=profile, render=render)
+    settings = load_settings(packs_dir=packs_dir, database_url=database_url)
+    scorer = load_scorer(settings.packs_dir)
+    report = _guarded(
+        lambda: run_scan(
+            list(urls), settings, scorer=scorer, profile=profile, render=render, keep=keep
+        )
     )
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        labels = category_labels(settings.packs_dir)
-        for result in results:
+        labels = titles_of(scorer)
+        for result in report.results:
             print_scan_result(result, labels)
-    if any(r.error for r in results):
-        raise SystemExit(1)
+        if report.sweep is not None:
+            click.echo(f"已存档为扫描记录 {report.sweep.sweep_id}（数据库: {settings.db_url}）")
+    if report.sweep is not None and report.sweep.status != "finished":
+        raise SystemExit(Exit.INTERRUPTED)
+    raise SystemExit(Exit.PARTIAL if report.failed else Exit.OK)
 
 
 @main.command("rescore")
@@ -658,4 +735,4 @@ def rescore(as_json: bool, packs_dir, database_url) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

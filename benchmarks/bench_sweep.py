@@ -44,12 +44,14 @@ def main(size: int = 2000) -> None:
             [
                 sys.executable,
                 "-m",
-                "crawler.sweep",
+                "cli",
+                "sweep",
                 "demo",
                 "--base-url",
                 server.url,
                 "--database-url",
                 db,
+                "--json",
             ],
             env,
         )

@@ -9,56 +9,33 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from rules.evaluate import CategoryCounts
+
 Key = tuple[str, str]
 
 
 @dataclass
-class CategoryScore:
-    category: str
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-
-@dataclass
 class Comparison:
-    by_category: dict[str, CategoryScore] = field(default_factory=dict)
+    """Counts per category; true negatives are not counted (the truth lists only positives)."""
+
+    by_category: dict[str, CategoryCounts] = field(default_factory=dict)
     missed: list[tuple[Key, str]] = field(default_factory=list)
     false: list[tuple[Key, str]] = field(default_factory=list)
 
-    def total(self) -> CategoryScore:
-        total = CategoryScore("all")
-        for score in self.by_category.values():
-            total.tp += score.tp
-            total.fp += score.fp
-            total.fn += score.fn
-        return total
+    def total(self) -> CategoryCounts:
+        return CategoryCounts.summed("all", self.by_category.values())
 
 
-def compare(
-    truth: Mapping[Key, Iterable[str]], found: Mapping[Key, Iterable[str]]
-) -> Comparison:
+def compare(truth: Mapping[Key, Iterable[str]], found: Mapping[Key, Iterable[str]]) -> Comparison:
     result = Comparison()
 
-    def score(category: str) -> CategoryScore:
-        return result.by_category.setdefault(category, CategoryScore(category))
+    def score(category: str) -> CategoryCounts:
+        return result.by_category.setdefault(category, CategoryCounts(category))
 
     for key in sorted(set(truth) | set(found)):
         expected, got = set(truth.get(key, ())), set(found.get(key, ()))
-        for category in sorted(expected & got):
-            score(category).tp += 1
-        for category in sorted(got - expected):
-            score(category).fp += 1
-            result.false.append((key, category))
-        for category in sorted(expected - got):
-            score(category).fn += 1
-            result.missed.append((key, category))
+        for category in sorted(expected | got):
+            score(category).count(category in expected, category in got)
+        result.false += [(key, c) for c in sorted(got - expected)]
+        result.missed += [(key, c) for c in sorted(expected - got)]
     return result

@@ -1,6 +1,7 @@
-"""The Scrapy settings of a sweep, built from ``crawler.settings.Settings`` and a profile.
+"""The Scrapy settings of a sweep or a scan, built from ``crawler.settings.Settings``.
 
-``build_scrapy_settings`` is what ``run_sweep`` uses. The module-level names are the same
+``build_scrapy_settings`` is what ``crawler.run`` uses; it adds the ``WANGJIAN_*`` inputs of
+our components (the spider, the pipelines) itself. The module-level names are the same
 settings with defaults, so that ``scrapy.cfg`` (``default = crawler.scrapy_settings``) and the
 ``scrapy`` command work in a checkout.
 """
@@ -34,6 +35,8 @@ ITEM_PIPELINES = {
     "pipelines.score.ScorePipeline": 300,
     "pipelines.store.StorePipeline": 800,
 }
+#: What a scan that keeps nothing runs: the same stages without the store.
+SCAN_PIPELINES = {k: v for k, v in ITEM_PIPELINES.items() if "StorePipeline" not in k}
 
 #: Failures a second try cannot help, or that cost a whole timeout: not retried in a scan.
 _SCAN_FINAL_FAILURES = {
@@ -42,10 +45,9 @@ _SCAN_FINAL_FAILURES = {
     "scrapy.exceptions.DownloadTimeoutError",
 }
 
-#: What an ad-hoc scan (``crawler.scan``) changes: nothing is stored, a user waits for the
-#: answer, so a dead host fails fast instead of holding the run, and every page given is read.
+#: What an ad-hoc scan changes: a user waits for the answer, so a dead host fails fast
+#: instead of holding the run, and every page given is read.
 SCAN_OVERRIDES: dict[str, Any] = {
-    "ITEM_PIPELINES": {},
     "DOWNLOAD_TIMEOUT": 15,
     "RETRY_TIMES": 1,
     "RETRY_EXCEPTIONS": [
@@ -96,14 +98,15 @@ def build_scrapy_settings(
     settings: Settings,
     profile: PlatformProfile | None = None,
     *,
-    profile_path: str | None = None,
-    keywords: list[str] | None = None,
     scan: bool = False,
+    store: bool = True,
+    inputs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Every Scrapy setting of one sweep; ``WANGJIAN_*`` keys carry our components' inputs.
+    """Every Scrapy setting of one crawl.
 
-    ``keywords`` replaces the packs' search terms (an ad-hoc sweep); None searches them all.
-    ``scan`` gives the settings of ``wangjian scan`` instead (``SCAN_OVERRIDES``).
+    ``scan`` gives the settings of ``wangjian scan`` (``SCAN_OVERRIDES``); ``store`` False
+    leaves the store pipeline out. ``inputs`` are the ``WANGJIAN_*`` settings our components
+    read in ``from_crawler`` (the profile, keywords, scorer, what the sweep row says).
     """
     built = _static()
     chromium = settings.chromium_path()
@@ -117,16 +120,16 @@ def build_scrapy_settings(
         DOWNLOAD_DELAY=settings.download_delay,
         CLOSESPIDER_PAGECOUNT=settings.max_pages,
         LOG_LEVEL=settings.log_level,
-        WANGJIAN_DATABASE_URL=settings.db_url,
-        WANGJIAN_PACKS_DIR=str(settings.packs_dir) if settings.packs_dir else None,
-        WANGJIAN_KEYWORDS=list(keywords) if keywords is not None else None,
-        WANGJIAN_PROFILE=profile,
-        WANGJIAN_PROFILE_PATH=profile_path,
     )
     if profile is not None:
         built["ROBOTSTXT_OBEY"] = profile.obey_robots
     if scan:
         built.update(SCAN_OVERRIDES)
+    if store:
+        built["WANGJIAN_DATABASE_URL"] = settings.db_url
+    else:
+        built["ITEM_PIPELINES"] = dict(SCAN_PIPELINES)
+    built.update(inputs or {})
     return built
 
 

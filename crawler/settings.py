@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rules.errors import validation_problems
+
 ENV_PREFIX = "WANGJIAN_"
 
 
@@ -67,10 +69,7 @@ class Settings(BaseSettings):
         try:
             return cls(**{k: v for k, v in overrides.items() if v is not None})
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}"
-                for e in exc.errors()
-            )
+            problems = validation_problems(exc, name=lambda f: ENV_PREFIX + f.upper())
             raise SettingsError(problems) from None
 
     @property
@@ -79,10 +78,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'wangjian.db').resolve()}"
-
-    @property
-    def evidence_dir(self) -> Path:
-        return self.data_dir / "evidence"
 
     def chromium_path(self) -> str | None:
         """The browser to launch, or None to let Playwright use its own download."""

@@ -1,22 +1,18 @@
-"""Scoring pipeline: item → ``rules.record.Record`` → ``Scorer.score`` → verdict attached.
+"""Scoring pipeline: item → ``rules.items.record_of`` → ``Scorer.score`` → ``Scored``.
 
-The scorer is compiled once per sweep, in ``from_crawler``. Items leave this pipeline as
-``Scored(item, verdict)`` for the store pipeline.
+The scorer is compiled once per process by whoever starts the crawl and handed over in the
+``WANGJIAN_SCORER`` setting, so the packs are read once and a bad pack fails before the
+crawl. Failures pass through unscored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from rules.engine import Scorer
-from rules.loader import load_packs
+from rules.items import Item, PageFailure, record_of
 from rules.record import Verdict
-from spiders.items import Item
-from store.records import record_of
-
-__all__ = ["ScorePipeline", "Scored", "record_of"]
 
 
 @dataclass(frozen=True)
@@ -26,22 +22,20 @@ class Scored:
 
 
 class ScorePipeline:
-    def __init__(self, packset: Any, stats: Any) -> None:
-        self.scorer = Scorer(packset)
-        self.versions = packset.versions()
+    def __init__(self, scorer: Scorer, stats: Any) -> None:
+        self.scorer = scorer
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler) -> ScorePipeline:
-        packs_dir = crawler.settings.get("WANGJIAN_PACKS_DIR")
-        packset = load_packs(Path(packs_dir) if packs_dir else None)
-        return cls(packset, crawler.stats)
+        scorer = crawler.settings.get("WANGJIAN_SCORER")
+        if not isinstance(scorer, Scorer):
+            raise ValueError("setting WANGJIAN_SCORER must be a rules.engine.Scorer")
+        return cls(scorer, crawler.stats)
 
-    def open_spider(self) -> None:
-        # Read by the store pipeline (opened after this one) for the sweep row.
-        self.stats.set_value("wangjian/pack_versions", self.versions)
-
-    def process_item(self, item: Item) -> Scored:
+    def process_item(self, item: Item | PageFailure) -> Scored | PageFailure:
+        if isinstance(item, PageFailure):
+            return item
         verdict = self.scorer.score(record_of(item))
         for category in verdict.categories:
             self.stats.inc_value(f"wangjian/leads/{category}")

@@ -2,10 +2,13 @@
 
 Items go to a ``BatchWriter`` (one thread, small batches, one transaction each) while the
 crawl goes on; an item leaves this pipeline, and is counted stored, only once its transaction
-has committed, so a crash loses nothing already acknowledged. The sweep row
-is opened with the spider and finished on ``spider_closed``, the only hook that knows why the
-spider closed: "finished" when it ran out of pages, "interrupted" for any other reason
-(Ctrl-C, page limit, engine stop).
+has committed, so a crash loses nothing already acknowledged.
+
+What the sweep row says (platform, profile, kind, pack versions) comes from the
+``WANGJIAN_SWEEP`` setting, so the pipeline works with any spider that yields the items. The
+row is opened with the spider and finished on ``spider_closed``, the only hook that knows why
+the spider closed; the failures seen (pages not fetched or read, items not stored) are kept
+on it. The database must be at the newest revision (``crawler.run`` upgrades it first).
 """
 
 from __future__ import annotations
@@ -15,92 +18,117 @@ import logging
 from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pipelines.score import Scored
 from pipelines.writer import BatchWriter
-from spiders.items import AdItem, ListingItem, ShopItem
+from rules.items import PageFailure
 from store import db, queries
+from store.models import SweepStatus
 
 logger = logging.getLogger(__name__)
 
-UPSERT = {
-    ListingItem: queries.upsert_listing,
-    ShopItem: queries.upsert_shop,
-    AdItem: queries.upsert_ad,
-}
+#: Failures listed on the sweep row; more are only counted.
+MAX_LISTED_FAILURES = 200
+
+
+class NotStored(DropItem):
+    """An item whose write failed: an error of the sweep, not its end."""
+
+    def __init__(self, failure: PageFailure) -> None:
+        self.failure = failure
+        super().__init__(f"not stored: {failure.url}: {failure.message}")
 
 
 class StorePipeline:
-    def __init__(self, crawler, database_url: str, profile_path: str | None) -> None:
-        self.crawler = crawler
+    def __init__(self, stats: Any, database_url: str, sweep: dict[str, Any]) -> None:
+        self.stats = stats
         self.database_url = database_url
-        self.profile_path = profile_path
+        self.sweep_info = sweep
         self.engine = None
         self.sweep = None
         self.writer: BatchWriter | None = None
+        self.failures: list[dict[str, str]] = []
 
     @classmethod
     def from_crawler(cls, crawler) -> StorePipeline:
         settings = crawler.settings
-        pipeline = cls(
-            crawler, settings["WANGJIAN_DATABASE_URL"], settings.get("WANGJIAN_PROFILE_PATH")
-        )
+        url = settings.get("WANGJIAN_DATABASE_URL")
+        if not url:
+            raise NotConfigured("WANGJIAN_DATABASE_URL is not set: nothing is stored")
+        pipeline = cls(crawler.stats, url, dict(settings.getdict("WANGJIAN_SWEEP")))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
-        spider = self.crawler.spider
-        profile = spider.profile
+        info = self.sweep_info
         self.engine = db.make_engine(self.database_url)
-        db.upgrade(self.engine)
-        versions = self.crawler.stats.get_value("wangjian/pack_versions") or {}
         with db.session_scope(self.engine) as s:
             self.sweep = queries.start_sweep(
                 s,
-                profile.code,
-                profile.name,
-                profile.base_url,
-                self.profile_path or profile.code,
-                versions,
+                info["platform"],
+                info.get("platform_name") or info["platform"],
+                info.get("base_url") or "",
+                info.get("profile"),
+                info.get("pack_versions") or {},
+                kind=info.get("kind", "sweep"),
             )
-        self.crawler.stats.set_value("wangjian/sweep_id", self.sweep.id)
+        self.stats.set_value("wangjian/sweep_id", self.sweep.id)
         self.writer = BatchWriter(self.engine, self._write)
 
     def _write(self, s: Session, scored: Scored) -> None:
         """One item and its verdict, in the writer's open transaction (its thread)."""
         sweep = s.merge(self.sweep, load=False)
-        target = UPSERT[type(scored.item)](s, sweep, scored.item)
-        s.flush()
-        queries.record_verdict(s, sweep, target, scored.verdict)
+        queries.store_scored(s, sweep, scored.item, scored.verdict)
 
-    async def process_item(self, scored: Scored) -> Scored:
+    async def process_item(self, scored: Scored | PageFailure) -> Scored | PageFailure:
+        if isinstance(scored, PageFailure):
+            self._keep(scored)
+            return scored
         item = scored.item
         try:
             await asyncio.wrap_future(self.writer.submit(scored))
         except SQLAlchemyError as exc:
-            # One item that cannot be written is an error of the sweep, not its end.
-            url = getattr(item, "url", None) or item.page.url
-            self.crawler.spider.record_error(url, f"{type(exc).__name__}: {exc}", "store")
-            raise DropItem(f"not stored: {item.kind} {item.external_id}") from exc
-        self.crawler.stats.inc_value(f"wangjian/stored/{item.kind}")
+            failure = PageFailure(
+                url=getattr(item, "url", None) or item.page.url,
+                reason="store",
+                message=f"{type(exc).__name__}: {_one_line(exc)}",
+                page=item.page,
+            )
+            self.stats.inc_value("wangjian/errors")
+            self.stats.inc_value("wangjian/errors/store")
+            logger.error("%s not stored: %s", failure.url, failure.message)
+            self._keep(failure)
+            raise NotStored(failure) from exc
+        self.stats.inc_value(f"wangjian/stored/{item.kind}")
         return scored
+
+    def _keep(self, failure: PageFailure) -> None:
+        if len(self.failures) < MAX_LISTED_FAILURES:
+            self.failures.append(failure.summary())
 
     def spider_closed(self, spider, reason: str) -> None:
         if self.sweep is None:
             return
         # Every item has been acknowledged by now (the engine waits for them before closing).
         self.writer.close()
-        status = "finished" if reason == "finished" else "interrupted"
-        stats = self.crawler.stats.get_stats()
+        stats = {
+            **_plain(self.stats.get_stats()),
+            "close_reason": reason,
+            "failures": self.failures,
+        }
         with db.session_scope(self.engine) as s:
             sweep = s.merge(self.sweep, load=False)
-            queries.finish_sweep(s, sweep, status, {**_plain(stats), "close_reason": reason})
+            queries.finish_sweep(s, sweep, SweepStatus.after(reason), stats)
         self.engine.dispose()
 
 
 def _plain(stats: dict[str, Any]) -> dict[str, Any]:
     """Stats as JSON can hold them (datetimes as ISO text)."""
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in stats.items()}
+
+
+def _one_line(exc: SQLAlchemyError) -> str:
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())

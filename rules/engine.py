@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rules.checks import CHECKS
+from rules.loader import load_packs
 from rules.matcher import CompiledRule, Matcher
 from rules.model import PackSet
 from rules.normalize import Normalized, normalize
@@ -39,16 +41,17 @@ def _outermost(pairs: list[tuple[CompiledRule, Hit]]) -> list[tuple[CompiledRule
 class Scorer:
     """Scores records against a pack set compiled once at construction."""
 
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Scorer:
+        """The packs at ``path`` (None: the shipped ones) compiled; PackError if one is bad."""
+        return cls(load_packs(path))
+
     def __init__(self, packset: PackSet):
         self.packset = packset
         self.matcher = Matcher(packset)
         self._checks = {kind: cls() for kind, cls in CHECKS.items()}
         self._field_order = {f: i for i, f in enumerate((*TEXT_FIELDS, "record"))}
         self._versions = packset.versions()
-
-    @property
-    def rules(self) -> list[CompiledRule]:
-        return self.matcher.rules
 
     def applicable(self, record: Record, category: Normalized) -> list[CompiledRule]:
         """Rules whose kinds and categories admit the record."""

@@ -10,10 +10,15 @@ from rules.engine import Scorer
 
 
 @dataclass
-class PackStats:
-    """Counts for one pack: a pack is predicted when it reaches its threshold."""
+class CategoryCounts:
+    """Right and wrong calls for one category (a pack id): predicted or not, expected or not.
 
-    pack_id: str
+    Used for the rules on labelled records (``evaluate``) and for a whole sweep against the
+    demo marketplace's ground truth (crawler/groundtruth.py). Precision and recall are None
+    when nothing was predicted or nothing expected: 100% of nothing would read as a result.
+    """
+
+    category: str
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -26,6 +31,31 @@ class PackStats:
     @property
     def recall(self) -> float | None:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    def count(self, expected: bool, predicted: bool) -> None:
+        if predicted and expected:
+            self.tp += 1
+        elif predicted:
+            self.fp += 1
+        elif expected:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    @classmethod
+    def summed(cls, category: str, parts: Iterable[CategoryCounts]) -> CategoryCounts:
+        total = cls(category)
+        for part in parts:
+            total.tp += part.tp
+            total.fp += part.fp
+            total.fn += part.fn
+            total.tn += part.tn
+        return total
+
+
+def percent(value: float | None) -> str:
+    """A precision or recall for people: ``66.7%``, or ``—`` when undefined."""
+    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 @dataclass
@@ -41,20 +71,17 @@ class Miss:
 
 @dataclass
 class Evaluation:
-    packs: dict[str, PackStats]
+    packs: dict[str, CategoryCounts]
     records: int = 0
     misses: list[Miss] = field(default_factory=list)
 
     def render(self) -> str:
-        def pct(x: float | None) -> str:
-            return "—" if x is None else f"{x * 100:.1f}%"
-
         head = f"{'规则包':<20} {'TP':>5} {'FP':>5} {'FN':>5} {'TN':>5} {'精确率':>8} {'召回率':>8}"
         lines = [f"样本 {self.records} 条", head]
         for s in self.packs.values():
             lines.append(
-                f"{s.pack_id:<20} {s.tp:>5} {s.fp:>5} {s.fn:>5} {s.tn:>5} "
-                f"{pct(s.precision):>10} {pct(s.recall):>10}"
+                f"{s.category:<20} {s.tp:>5} {s.fp:>5} {s.fn:>5} {s.tn:>5} "
+                f"{percent(s.precision):>10} {percent(s.recall):>10}"
             )
         for m in self.misses:
             label = "误报" if m.kind == "fp" else "漏报"
@@ -64,7 +91,7 @@ class Evaluation:
 
 def evaluate(scorer: Scorer, records: Iterable[dict[str, Any]]) -> Evaluation:
     """Score labelled records and count hits and misses per pack."""
-    stats = {p.id: PackStats(p.id) for p in scorer.packset.packs}
+    stats = {p.id: CategoryCounts(p.id) for p in scorer.packset.packs}
     result = Evaluation(stats)
     for i, raw in enumerate(records):
         expected = set(raw.get("expect") or [])
@@ -73,14 +100,8 @@ def evaluate(scorer: Scorer, records: Iterable[dict[str, Any]]) -> Evaluation:
         fired = set(verdict.categories)
         result.records += 1
         for pid, s in stats.items():
-            if pid in fired and pid in expected:
-                s.tp += 1
-            elif pid in fired:
-                s.fp += 1
-                result.misses.append(Miss(verdict.id, i, pid, "fp", str(record.get("title", ""))))
-            elif pid in expected:
-                s.fn += 1
-                result.misses.append(Miss(verdict.id, i, pid, "fn", str(record.get("title", ""))))
-            else:
-                s.tn += 1
+            s.count(pid in expected, pid in fired)
+            if (pid in fired) != (pid in expected):
+                kind = "fp" if pid in fired else "fn"
+                result.misses.append(Miss(verdict.id, i, pid, kind, str(record.get("title", ""))))
     return result

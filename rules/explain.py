@@ -6,24 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from rules.engine import Scorer, as_record
+from rules.labels import field_label, via_label
 from rules.normalize import Normalized
 from rules.record import TEXT_FIELDS, Hit, Record, Verdict
 
 CONTEXT = 12  # characters of the original text shown on each side of a hit
-VIA_LABELS = {
-    "term": "词条",
-    "regex": "正则",
-    "fuzzy": "近似",
-    "phonetic": "谐音/拼音",
-    "check": "结构检查",
-}
-FIELD_LABELS = {
-    "title": "标题",
-    "description": "描述",
-    "shop_text": "店铺文字",
-    "category": "类目",
-    "record": "记录",
-}
 
 
 def mark(text: str, start: int, end: int, context: int = CONTEXT) -> str:
@@ -63,17 +50,16 @@ class Explanation:
         lines = [f"记录类型: {self.record.kind}" + (f"  编号: {v.id}" if v.id else "")]
         for name, norm in self.fields.items():
             if norm.original:
-                lines.append(f"{FIELD_LABELS[name]} ({name})")
+                lines.append(f"{field_label(name)} ({name})")
                 lines.append(f"  原文:   {norm.original}")
                 lines.append(f"  归一化: {norm.text}")
         lines.append(f"命中 ({len(v.hits)}):" if v.hits else "命中: 无")
         for h in v.hits:
             lines.append(
                 f"  [{h.rule_id}] 包 {h.pack_id}@{h.pack_version}  严重程度 {h.severity}  "
-                f"权重 {h.weight:g}  途径 {VIA_LABELS.get(h.via, h.via)} ({h.via})"
+                f"权重 {h.weight:g}  途径 {via_label(h.via)} ({h.via})"
             )
-            where = FIELD_LABELS.get(h.field, h.field)
-            lines.append(f"      {where}: {self.hit_context(h)}")
+            lines.append(f"      {field_label(h.field)}: {self.hit_context(h)}")
             detail = f"      词条/模式: {h.term}"
             if h.note and h.via != "check":
                 detail += f"  备注: {h.note}"

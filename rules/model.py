@@ -199,6 +199,3 @@ class PackSet:
 
     def search_terms(self) -> dict[str, list[str]]:
         return {p.id: list(p.search_terms) for p in self.packs}
-
-    def get(self, pack_id: str) -> Pack | None:
-        return next((p for p in self.packs if p.id == pack_id), None)

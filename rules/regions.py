@@ -1,6 +1,6 @@
 """Administrative regions (GB/T 2260) for 属地 routing: by code, by USCC, by a place name.
 
-Data: rules/data/regions.csv (see its header line and rules/build_regions.py for provenance).
+Data: rules/data/regions.csv (see its header line and scripts/build_regions.py for provenance).
 Historic codes are kept so that a USCC issued before a re-districting still resolves.
 """
 

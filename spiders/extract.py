@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlsplit
 
 from parsel import Selector
-from scrapy.http import TextResponse
+from scrapy.http import Response, TextResponse
 
-from spiders.items import AdItem, ListingItem, PageCapture, ShopItem
-from spiders.profile import PlatformProfile
+from rules.items import AdItem, ListingItem, PageCapture, ShopItem
+from spiders.profile import PlatformProfile, RenderRule
+
+PageKind = Literal["listing", "shop", "search", "page"]
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _LABEL = re.compile(r"^[^：:]{1,20}[：:]\s*")
@@ -92,14 +95,34 @@ def external_id(url: str, pattern: str) -> str | None:
     return match.group("id") if match else None
 
 
-def capture(response: TextResponse) -> PageCapture:
+def capture(response: Response) -> PageCapture:
+    """How ``response`` was served; any response, text or not (an error page, an image)."""
     return PageCapture.of(
         response.url,
         response.status,
         response.body,
-        response.encoding,
+        getattr(response, "encoding", None) or "binary",
         rendered="playwright" in response.flags,
     )
+
+
+def page_kind(url: str, profile: PlatformProfile | None) -> PageKind:
+    """Which of the profile's pages ``url`` is, by its path; 'page' when none or no profile."""
+    if profile is None:
+        return "page"
+    if external_id(url, profile.listing.id_pattern) is not None:
+        return "listing"
+    if external_id(url, profile.shop.id_pattern) is not None:
+        return "shop"
+    search_paths = {urlsplit(u).path for u in (profile.search.url, *profile.search.browse)}
+    return "search" if urlsplit(url).path in search_paths else "page"
+
+
+def render_rule(kind: PageKind, profile: PlatformProfile | None) -> RenderRule | None:
+    """The profile's rule for when a page of this kind needs Chromium; None if never."""
+    if profile is None or kind not in ("listing", "shop"):
+        return None
+    return profile.listing.render if kind == "listing" else profile.shop.render
 
 
 def _require(response: TextResponse, name: str, value: str | None) -> str:
@@ -120,7 +143,8 @@ def extract_search(response: TextResponse, profile: PlatformProfile) -> SearchPa
         for node in response.css(slot.css):
             shot = shot or capture(response)
             where = f"search.ads.{slot.slot}"
-            target = first_text(node, slot.link)
+            href = first_text(node, slot.link)
+            target = response.urljoin(href) if href else None
             label = first_text(node, slot.label) if slot.label else ""
             page.ads.append(
                 AdItem(
@@ -128,13 +152,16 @@ def extract_search(response: TextResponse, profile: PlatformProfile) -> SearchPa
                     external_id=_require(response, f"{where}.id", first_text(node, slot.id)),
                     slot=slot.slot,
                     text=_require(response, f"{where}.text", first_text(node, slot.text)),
-                    target_url=response.urljoin(target) if target else None,
+                    target_url=target,
+                    target_external_id=(
+                        external_id(target, profile.listing.id_pattern) if target else None
+                    ),
                     labelled=slot.label_text in label,
                     page=shot,
                 )
             )
             if target:
-                links.append(response.urljoin(target))
+                links.append(target)
     listing_pattern = profile.listing.id_pattern
     page.listing_urls = list(
         dict.fromkeys(u for u in links if external_id(u, listing_pattern) is not None)

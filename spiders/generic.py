@@ -1,151 +1,208 @@
-"""The generic spider: crawls any platform a profile describes.
+"""The generic spider: crawls any platform a profile describes, or fetches the URLs named.
 
-It only routes: search pages → listings → shops, re-fetching through Chromium the pages the
-profile's render rule points at. What a page holds is read by ``spiders.extract``. A page
-that fails (unreachable, HTTP error, changed shape) is counted and logged with its URL; the
-sweep goes on.
+It only routes. A sweep starts from the profile's search and browse pages and follows
+search pages → listings → shops; a scan (``urls`` given) fetches each URL once, reads it by
+the profile when its path is one of the profile's pages (else generically) and follows no
+link. Both re-fetch through Chromium the pages the profile's render rule points at, read
+pages with the pure functions of ``spiders.extract`` and ``spiders.generic_page``, and yield
+a ``PageFailure`` item for a page that could not be fetched or read; the pipelines do the
+rest. Everything it needs comes from settings: no packs are read here.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import quote, urljoin
 
 import scrapy
-from scrapy.http import Request, TextResponse
+from scrapy.http import HtmlResponse, Request, Response
 from twisted.python.failure import Failure
 
-from rules.loader import load_packs
+from rules.items import FailureKind, PageFailure
 from spiders.extract import (
     ExtractionError,
+    PageKind,
+    capture,
     extract_listing,
     extract_search,
     extract_shop,
     needs_render,
+    page_kind,
+    render_rule,
 )
+from spiders.failures import failure_message
+from spiders.generic_page import extract_page
 from spiders.profile import PlatformProfile, RenderRule, load_profile
 from spiders.render import render_meta
 
-logger = logging.getLogger(__name__)
-
-ERRORS = "wangjian/errors"
-ERROR_LIST = "wangjian/error_list"
-MAX_LISTED_ERRORS = 200
-
-
-def pack_search_terms(packs_dir: str | None) -> list[str]:
-    """Every pack's search terms, each once, in pack order."""
-    packset = load_packs(Path(packs_dir) if packs_dir else None)
-    terms = (t for pack_terms in packset.search_terms().values() for t in pack_terms)
-    return list(dict.fromkeys(terms))
+#: Request meta: the index of the scan URL a request serves (kept through renders).
+ORIGIN = "wangjian_origin"
+#: Error statuses reach the callbacks (after retries), so a failure names its status and
+#: keeps the hash of what was served.
+HTTP_ERRORS = list(range(400, 600))
 
 
 class GenericSpider(scrapy.Spider):
     name = "generic"
 
-    def __init__(self, profile: PlatformProfile, keywords: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        profile: PlatformProfile | None,
+        keywords: list[str] | None = None,
+        urls: list[str] | None = None,
+        render: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        if profile is None and urls is None:
+            raise ValueError("a sweep needs a platform profile")
         self.profile = profile
-        self.keywords = keywords
+        self.keywords = list(keywords or [])
+        self.urls = None if urls is None else list(urls)
+        self.render_all = render
+        self.follow = urls is None  # a scan follows no link
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> GenericSpider:
         settings = crawler.settings
-        # ``scrapy crawl generic -a profile=demo -a base_url=...`` passes strings.
-        profile = kwargs.pop("profile", None) or settings.get("WANGJIAN_PROFILE") or "demo"
-        if not isinstance(profile, PlatformProfile):
+        profile = settings.get("WANGJIAN_PROFILE")
+        if isinstance(profile, str):
             profile = load_profile(profile)
-        profile = profile.with_base_url(kwargs.pop("base_url", None))
-        keywords = kwargs.pop("keywords", None) or settings.get("WANGJIAN_KEYWORDS")
-        if isinstance(keywords, str):
-            keywords = [k for k in keywords.split(",") if k]
-        if keywords is None:
-            keywords = pack_search_terms(settings.get("WANGJIAN_PACKS_DIR"))
-        return super().from_crawler(crawler, *args, profile=profile, keywords=keywords, **kwargs)
+        return super().from_crawler(
+            crawler,
+            *args,
+            profile=profile,
+            keywords=settings.getlist("WANGJIAN_KEYWORDS"),
+            urls=settings.get("WANGJIAN_URLS"),
+            render=settings.getbool("WANGJIAN_RENDER"),
+            **kwargs,
+        )
 
     # -- requests ---------------------------------------------------------------------------
 
     def _url(self, path: str) -> str:
+        assert self.profile is not None
         return urljoin(self.profile.base_url.rstrip("/") + "/", path.lstrip("/"))
 
-    def _request(self, url: str, callback, **kwargs: Any) -> Request:
-        return Request(url, callback=callback, errback=self.on_error, **kwargs)
-
     def search_url(self, keyword: str, page: int) -> str:
+        assert self.profile is not None
         template = self.profile.search.url
         return self._url(template.format(keyword=quote(keyword, safe=""), page=page))
 
+    def _request(self, url: str, callback: Callable, meta: dict | None = None, **kw) -> Request:
+        meta = {"handle_httpstatus_list": HTTP_ERRORS, **(meta or {})}
+        return Request(url, callback=callback, errback=self.on_error, meta=meta, **kw)
+
     async def start(self) -> AsyncIterator[Request]:
+        if self.urls is not None:
+            for index, url in enumerate(self.urls):
+                yield self._scan_request(index, url)
+            return
+        assert self.profile is not None
         first = self.profile.search.first_page
         for keyword in self.keywords:
             yield self._request(self.search_url(keyword, first), self.parse_search)
         for path in self.profile.search.browse:
             yield self._request(self._url(path), self.parse_search)
 
-    def _rendered(self, response: TextResponse, rule: RenderRule) -> Request:
+    def _scan_request(self, index: int, url: str) -> Request:
+        kind = page_kind(url, self.profile)
+        meta: dict[str, Any] = {ORIGIN: index}
+        if self.render_all:
+            meta.update(render_meta(render_rule(kind, self.profile)))
+        # dont_filter: a URL given twice is answered twice.
+        return self._request(url, self._callbacks()[kind], meta, dont_filter=True)
+
+    def _callbacks(self) -> dict[PageKind, Callable]:
+        return {
+            "listing": self.parse_listing,
+            "shop": self.parse_shop,
+            "search": self.parse_search,
+            "page": self.parse_page,
+        }
+
+    def _rendered(self, response: Response, rule: RenderRule) -> Request:
         self.crawler.stats.inc_value("wangjian/rendered")
         return self._request(
             response.url,
             response.request.callback,
+            {**response.meta, **render_meta(rule)},
             dont_filter=True,  # the same URL again, this time through Chromium
-            meta=render_meta(rule),
         )
 
     # -- callbacks --------------------------------------------------------------------------
 
-    def parse_search(self, response: TextResponse) -> Iterator[Any]:
+    def parse_search(self, response: Response) -> Iterator[Any]:
+        failed = self._unreadable(response)
+        if failed:
+            yield failed
+            return
         try:
             page = extract_search(response, self.profile)
         except ExtractionError as exc:
-            self.record_error(exc.url, f"{exc.field}: {exc.message}", "extraction")
+            yield self._extraction_failed(exc)
             return
         yield from page.ads
+        if not self.follow:
+            return
         for url in page.listing_urls:
             yield self._request(url, self.parse_listing)
         if page.next_url:
             yield self._request(page.next_url, self.parse_search)
 
-    def parse_listing(self, response: TextResponse) -> Iterator[Any]:
-        rule = self.profile.listing.render
-        if rule and needs_render(response, rule.when):
-            yield self._rendered(response, rule)
-            return
-        try:
-            item = extract_listing(response, self.profile)
-        except ExtractionError as exc:
-            self.record_error(exc.url, f"{exc.field}: {exc.message}", "extraction")
-            return
-        yield item
-        if item.shop_url:
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        item = yield from self._read(response, "listing", extract_listing)
+        if item is not None and item.shop_url and self.follow:
             yield self._request(item.shop_url, self.parse_shop)
 
-    def parse_shop(self, response: TextResponse) -> Iterator[Any]:
-        rule = self.profile.shop.render
-        if rule and needs_render(response, rule.when):
+    def parse_shop(self, response: Response) -> Iterator[Any]:
+        yield from self._read(response, "shop", extract_shop)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        failed = self._unreadable(response)
+        yield failed or extract_page(response)
+
+    def _read(self, response: Response, kind: PageKind, extract: Callable) -> Iterator[Any]:
+        """Yield what a listing or shop page shows (or a render, or a failure); return the item."""
+        failed = self._unreadable(response)
+        if failed:
+            yield failed
+            return None
+        rule = render_rule(kind, self.profile)
+        if rule is not None and needs_render(response, rule.when):
             yield self._rendered(response, rule)
-            return
+            return None
         try:
-            yield extract_shop(response, self.profile)
+            item = extract(response, self.profile)
         except ExtractionError as exc:
-            self.record_error(exc.url, f"{exc.field}: {exc.message}", "extraction")
+            yield self._extraction_failed(exc, response)
+            return None
+        yield item
+        return item
 
-    # -- errors -----------------------------------------------------------------------------
+    # -- failures ---------------------------------------------------------------------------
 
-    def on_error(self, failure: Failure) -> None:
-        request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
-        reason = failure.getErrorMessage() or failure.type.__name__
-        self.record_error(url, f"{failure.type.__name__}: {reason}", "fetch")
+    @staticmethod
+    def _unreadable(response: Response) -> PageFailure | None:
+        if response.status >= 400:
+            return _failure(response.request.url, "http", f"HTTP {response.status}", response)
+        if not isinstance(response, HtmlResponse):
+            return _failure(response.request.url, "not_html", "not HTML", response)
+        return None
 
-    def record_error(self, url: str, message: str, kind: str) -> None:
-        """Count, log and list one failed page; the sweep goes on."""
-        stats = self.crawler.stats
-        stats.inc_value(ERRORS)
-        stats.inc_value(f"{ERRORS}/{kind}")
-        listed = stats.get_value(ERROR_LIST) or []
-        if len(listed) < MAX_LISTED_ERRORS:
-            stats.set_value(ERROR_LIST, [*listed, {"url": url, "kind": kind, "message": message}])
-        logger.error("%s failed (%s): %s", url, kind, message)
+    @staticmethod
+    def _extraction_failed(exc: ExtractionError, response: Response | None = None) -> PageFailure:
+        return _failure(exc.url, "extraction", f"{exc.field}: {exc.message}", response)
+
+    def on_error(self, failure: Failure) -> Iterator[PageFailure]:
+        # A generator, not a bare item: Scrapy iterates what an errback returns, and a
+        # pydantic model would iterate as its fields.
+        yield _failure(failure.request.url, "fetch", failure_message(failure))
+
+
+def _failure(
+    url: str, reason: FailureKind, message: str, response: Response | None = None
+) -> PageFailure:
+    page = capture(response) if response is not None else None
+    return PageFailure(url=url, reason=reason, message=message, page=page)

@@ -8,11 +8,11 @@ the meta description plus the text a visitor sees. A pure function of a response
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from scrapy.http import TextResponse
 
-from spiders.extract import first_text
+from rules.items import PageItem
+from spiders.extract import capture, first_text
 
 #: Enough for any product page; a huge page (a forum thread, a catalogue) is cut here so one
 #: URL cannot make the scorer read megabytes.
@@ -23,13 +23,6 @@ _SPACE = re.compile("[ \t\n\r\f]+")
 _INVISIBLE = "ancestor::script or ancestor::style or ancestor::noscript or ancestor::template"
 _BODY_TEXT = f"//body//text()[not({_INVISIBLE})]"
 _TITLE_SOURCES = ('meta[property="og:title"]::attr(content)', "h1", "title")
-
-
-@dataclass(frozen=True)
-class GenericPage:
-    url: str
-    title: str
-    description: str
 
 
 def collapse(text: str) -> str:
@@ -52,9 +45,13 @@ def visible_text(response: TextResponse) -> str:
     return collapse(" ".join(response.xpath(_BODY_TEXT).getall()))
 
 
-def extract_page(response: TextResponse, limit: int = MAX_TEXT) -> GenericPage:
+def extract_page(response: TextResponse, limit: int = MAX_TEXT) -> PageItem:
     meta = first_text(response.selector, 'meta[name="description"]::attr(content)')
     description = "\n".join(part for part in (meta, visible_text(response)) if part)
-    return GenericPage(
-        url=response.url, title=page_title(response), description=description[:limit]
+    return PageItem(
+        url=response.url,
+        external_id=PageItem.id_of(response.url),
+        title=page_title(response),
+        description=description[:limit],
+        page=capture(response),
     )

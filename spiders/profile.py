@@ -17,6 +17,8 @@ from cssselect import SelectorError
 from parsel.csstranslator import HTMLTranslator
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from rules.errors import field_problems
+
 PROFILES_DIR = Path(__file__).parent / "profiles"
 _TRANSLATOR = HTMLTranslator()
 
@@ -164,7 +166,5 @@ def load_profile(path: Path | str) -> PlatformProfile:
     try:
         return PlatformProfile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        raise ProfileError(path, field, message[:1].lower() + message[1:]) from None
+        first = field_problems(exc)[0]
+        raise ProfileError(path, first.field, first.message) from None

@@ -26,6 +26,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def utc(value: datetime) -> datetime:
+    """Capture times without an offset are UTC (the spiders' clocks)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime, stored as UTC, always read back aware in UTC.
 

@@ -6,8 +6,7 @@ installed package, whatever the working directory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from store.errors import StoreError
 
@@ -34,6 +33,7 @@ __all__ = [
     "masked_url",
     "normalise_url",
     "session_scope",
+    "sessions",
     "upgrade",
 ]
 
@@ -205,19 +205,16 @@ def check(engine: Engine) -> list[Any]:
         return list(compare_metadata(context, Base.metadata))
 
 
-@contextmanager
-def session_scope(bind: Engine | Callable[[], Session]) -> Iterator[Session]:
-    """A session that commits when the block ends and rolls back if it raises.
+def session_scope(bind: Engine | sessionmaker) -> AbstractContextManager[Session]:
+    """A session in a transaction that commits when the block ends, rolls back if it raises.
 
-    ``bind`` is an engine, or a session factory (e.g. a ``sessionmaker``). Objects stay
-    readable after the block (no expiry on commit), so callers may return them.
+    ``bind`` is an engine or a ``sessionmaker``. Objects stay readable after the block (no
+    expiry on commit), so callers may return them.
     """
-    session = Session(bind, expire_on_commit=False) if isinstance(bind, Engine) else bind()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    factory = bind if isinstance(bind, sessionmaker) else sessions(bind)
+    return factory.begin()
+
+
+def sessions(engine: Engine) -> sessionmaker:
+    """The session factory of ``engine``: no expiry on commit (see ``session_scope``)."""
+    return sessionmaker(engine, expire_on_commit=False)

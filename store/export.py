@@ -11,15 +11,8 @@ from typing import TextIO
 
 from tabulate import tabulate
 
+from rules.labels import category_label, kind_label, status_label
 from store.leads import LeadRow
-
-STATUS_LABELS = {
-    "new": "待核查",
-    "reviewing": "核查中",
-    "referred": "已移送",
-    "dismissed": "已排除",
-}
-KIND_LABELS = {"listing": "商品", "shop": "店铺", "ad": "广告"}
 
 # (header, how to read it off a row) for CSV; the table shows a narrower subset.
 COLUMNS: list[tuple[str, str]] = [
@@ -54,11 +47,11 @@ def _local(value: datetime) -> str:
 def _cell(row: LeadRow, attr: str, labels: Mapping[str, str]) -> object:
     value = getattr(row, attr)
     if attr == "category":
-        return labels.get(value, value)
+        return category_label(value, labels)
     if attr == "status":
-        return STATUS_LABELS.get(value, value)
+        return status_label(value)
     if attr == "kind":
-        return KIND_LABELS.get(value, value)
+        return kind_label(value)
     if isinstance(value, datetime):
         return _local(value)
     if isinstance(value, float):
@@ -83,7 +76,11 @@ def write_leads(
     stream: TextIO,
     labels: Mapping[str, str] | None = None,
 ) -> None:
-    """Write ``rows`` as ``table``, ``csv`` or ``json``; ``labels`` names categories in Chinese."""
+    """Write ``rows`` as ``table``, ``csv`` or ``json``.
+
+    ``labels`` maps pack ids to the titles of the packs loaded (custom packs included); a
+    category not in it gets its shipped title, else shows as its id.
+    """
     labels = labels or {}
     if fmt == "json":
         records = [

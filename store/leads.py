@@ -1,25 +1,29 @@
-"""Reading leads back: filtered lists for review and export, counts per province."""
+"""Reading leads back: filtered lists for review and export, counts per province.
+
+A lead's region (属地) is not stored on the lead: it is its seller's, derived here when the
+leads are read — a shop lead from the shop, a listing lead from its shop (else its own
+ship-from place), an ad lead from the listing it promotes. Only the shop's region is a
+stored copy (``store.models.Shop.region_code`` says why).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
+from rules.labels import hit_label
 from store import places
 from store.errors import StoreError
 from store.models import Ad, Lead, LeadStatus, Listing, RuleHit, Shop
 
 #: Separator of matched terms in LeadRow.matched (reads naturally in Chinese lists).
 TERM_SEPARATOR = "、"
-# Well under SQLite's limit on bound parameters per statement.
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class LeadRow:
     uscc: str | None
     first_seen: datetime
     last_seen: datetime
-    matched: str  # distinct matched texts of this category's hits, in order of appearance
+    matched: str  # what fired, in order of appearance: matched texts, checks in words
     # When the target's latest verdict stopped putting it in this category; None: active.
     cleared_at: datetime | None = None
 
@@ -61,6 +65,60 @@ def _since(value: date | datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _with_region(query: Select) -> tuple[Select, Any]:
+    """``query`` over Lead joined to what places each lead, and the region expression."""
+    listing_shop, ad_listing, ad_shop = aliased(Shop), aliased(Listing), aliased(Shop)
+    query = (
+        query.outerjoin(Listing, Lead.listing_id == Listing.id)
+        .outerjoin(listing_shop, Listing.shop_id == listing_shop.id)
+        .outerjoin(Shop, Lead.shop_id == Shop.id)
+        .outerjoin(Ad, Lead.ad_id == Ad.id)
+        .outerjoin(
+            ad_listing,
+            and_(
+                ad_listing.platform_id == Ad.platform_id,
+                ad_listing.external_id == Ad.target_external_id,
+            ),
+        )
+        .outerjoin(ad_shop, ad_listing.shop_id == ad_shop.id)
+    )
+    # Exactly one target column of a lead is set, so the first non-null is its region.
+    region = func.coalesce(
+        listing_shop.region_code,
+        Listing.ship_from_code,
+        Shop.region_code,
+        ad_shop.region_code,
+        ad_listing.ship_from_code,
+    )
+    return query, region
+
+
+def _filtered(
+    query: Select,
+    region_expr: Any,
+    category: str | None = None,
+    region: str | None = None,
+    since: date | datetime | None = None,
+    status: str | LeadStatus | None = None,
+    active: bool | None = None,
+) -> Select:
+    if category is not None:
+        query = query.where(Lead.category == category)
+    if region is not None:
+        try:
+            prefix = places.prefix_of(region)
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+        query = query.where(region_expr.startswith(prefix, autoescape=True))
+    if since is not None:
+        query = query.where(Lead.last_seen >= _since(since))
+    if status is not None:
+        query = query.where(Lead.status == LeadStatus(status))
+    if active is not None:
+        query = query.where(Lead.cleared_at.is_(None) if active else Lead.cleared_at.is_not(None))
+    return query
+
+
 def list_leads(
     s: Session,
     category: str | None = None,
@@ -77,48 +135,39 @@ def list_leads(
     ``active`` True keeps leads still firing, False those cleared (``LeadRow.cleared_at``),
     None both.
     """
-    query = select(Lead).options(
-        selectinload(Lead.listing).selectinload(Listing.shop),
-        selectinload(Lead.listing).selectinload(Listing.platform),
-        selectinload(Lead.shop).selectinload(Shop.platform),
-        selectinload(Lead.ad).selectinload(Ad.platform),
+    query, region_expr = _with_region(select(Lead).select_from(Lead))
+    query = _filtered(
+        query.add_columns(region_expr), region_expr, category, region, since, status, active
     )
-    if category is not None:
-        query = query.where(Lead.category == category)
-    if region is not None:
-        try:
-            prefix = places.prefix_of(region)
-        except ValueError as exc:
-            raise StoreError(str(exc)) from None
-        query = query.where(Lead.region_code.startswith(prefix, autoescape=True))
-    if since is not None:
-        query = query.where(Lead.last_seen >= _since(since))
-    if status is not None:
-        query = query.where(Lead.status == LeadStatus(status))
-    if active is not None:
-        query = query.where(Lead.cleared_at.is_(None) if active else Lead.cleared_at.is_not(None))
     query = query.order_by(Lead.last_seen.desc(), Lead.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    leads = s.scalars(query).all()
-    matched = _matched_terms(s, leads)
+    rows = s.execute(
+        query.options(
+            selectinload(Lead.listing).selectinload(Listing.shop),
+            selectinload(Lead.listing).selectinload(Listing.platform),
+            selectinload(Lead.shop).selectinload(Shop.platform),
+            selectinload(Lead.ad).selectinload(Ad.platform),
+        )
+    ).all()
+    matched = _matched(s, query.with_only_columns(Lead.id))
     names: dict[str | None, str | None] = {}
-    return [_row(lead, matched, names) for lead in leads]
+    return [_row(lead, code, matched, names) for lead, code in rows]
 
 
-def _row(lead: Lead, matched: dict, names: dict) -> LeadRow:
+def _row(lead: Lead, region: str | None, matched: dict, names: dict) -> LeadRow:
     target = lead.target
     shop = target if isinstance(target, Shop) else getattr(target, "shop", None)
-    if lead.region_code not in names:
-        names[lead.region_code] = places.region_name(lead.region_code)
+    if region not in names:
+        names[region] = places.region_name(region)
     return LeadRow(
         id=lead.id,
         category=lead.category,
         score=lead.score,
         status=LeadStatus(lead.status).value,
         pack_version=lead.pack_version,
-        region_code=lead.region_code,
-        region_name=names[lead.region_code],
+        region_code=region,
+        region_name=names[region],
         kind=target.kind,
         platform=target.platform.code,
         external_id=target.external_id,
@@ -128,7 +177,7 @@ def _row(lead: Lead, matched: dict, names: dict) -> LeadRow:
         uscc=shop.uscc if shop else None,
         first_seen=lead.first_seen,
         last_seen=lead.last_seen,
-        matched=TERM_SEPARATOR.join(matched.get((target.kind, target.id, lead.category), ())),
+        matched=TERM_SEPARATOR.join(matched.get(lead.id, ())),
         cleared_at=lead.cleared_at,
     )
 
@@ -147,56 +196,57 @@ def _url_of(target: Listing | Shop | Ad) -> str:
     return target.url
 
 
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
-def _matched_terms(s: Session, leads: Sequence[Lead]) -> dict[tuple[str, int, str], list[str]]:
-    """(kind, target id, pack id) -> distinct matched texts (the check's name for checks)."""
-    found: dict[tuple[str, int, str], list[str]] = defaultdict(list)
-    for kind in ("listing", "shop", "ad"):
-        column = getattr(RuleHit, f"{kind}_id")
-        ids = sorted({getattr(lead, f"{kind}_id") for lead in leads} - {None})
-        for chunk in _chunks(ids):
-            hits = s.execute(
-                select(column, RuleHit.pack_id, RuleHit.matched, RuleHit.term)
-                .where(column.in_(chunk))
-                .order_by(column, RuleHit.field, RuleHit.start, RuleHit.id)
-            )
-            for target_id, pack_id, text, term in hits:
-                terms = found[(kind, target_id, pack_id)]
-                if (text or term) not in terms:
-                    terms.append(text or term)
+def _matched(s: Session, lead_ids: Select) -> dict[int, list[str]]:
+    """Lead id -> what fired for it, distinct, in order: matched texts, checks in words."""
+    same_target = or_(
+        RuleHit.listing_id == Lead.listing_id,
+        RuleHit.shop_id == Lead.shop_id,
+        RuleHit.ad_id == Lead.ad_id,
+    )
+    hits = s.execute(
+        select(Lead.id, RuleHit.matched, RuleHit.term, RuleHit.via)
+        .join(RuleHit, and_(same_target, RuleHit.pack_id == Lead.category))
+        .where(Lead.id.in_(lead_ids.scalar_subquery()))
+        .order_by(Lead.id, RuleHit.field, RuleHit.start, RuleHit.id)
+    )
+    found: dict[int, list[str]] = defaultdict(list)
+    for lead_id, text, term, via in hits:
+        label = hit_label(text, term, via)
+        if label not in found[lead_id]:
+            found[lead_id].append(label)
     return found
 
 
-def lead_summary(s: Session) -> list[SummaryRow]:
-    """Lead counts by category and province; leads of unknown region under None."""
-    province = func.substr(Lead.region_code, 1, 2)
+def lead_summary(
+    s: Session,
+    since: date | datetime | None = None,
+    platform: str | None = None,
+    active: bool | None = True,
+) -> list[SummaryRow]:
+    """Lead counts by category and province, largest first within a category; leads of
+    unknown region under None. Cleared leads are left out unless ``active`` is None."""
+    query, region_expr = _with_region(select(Lead.category).select_from(Lead))
+    province = func.substr(region_expr, 1, 2)
+    query = _filtered(query, region_expr, since=since, active=active)
+    if platform is not None:
+        query = query.where(
+            or_(
+                Listing.platform.has(code=platform),
+                Shop.platform.has(code=platform),
+                Ad.platform.has(code=platform),
+            )
+        )
+    count = func.count(Lead.id)
     rows = s.execute(
-        select(Lead.category, province, func.count(Lead.id))
+        query.add_columns(province, count)
         .group_by(Lead.category, province)
-        .order_by(Lead.category, province)
+        .order_by(Lead.category, count.desc(), province)
     )
     summary = []
-    for category, prefix, count in rows:
+    for category, prefix, n in rows:
         code = f"{prefix}0000" if prefix else None
-        summary.append(SummaryRow(category, code, places.region_name(code), count))
+        summary.append(SummaryRow(category, code, places.region_name(code), n))
     return summary
-
-
-def lead_hits(s: Session, lead: Lead) -> list[RuleHit]:
-    """The stored hits behind a lead: its target's hits of the lead's category."""
-    column = getattr(RuleHit, f"{lead.target_kind}_id")
-    target_id = lead.listing_id or lead.shop_id or lead.ad_id
-    return list(
-        s.scalars(
-            select(RuleHit)
-            .where(column == target_id, RuleHit.pack_id == lead.category)
-            .order_by(RuleHit.field, RuleHit.start, RuleHit.id)
-        )
-    )
 
 
 def set_lead_status(s: Session, lead_id: int, status: str | LeadStatus) -> Lead:
@@ -212,7 +262,6 @@ def set_lead_status(s: Session, lead_id: int, status: str | LeadStatus) -> Lead:
 __all__ = [
     "LeadRow",
     "SummaryRow",
-    "lead_hits",
     "lead_summary",
     "list_leads",
     "set_lead_status",

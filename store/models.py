@@ -29,6 +29,18 @@ class SweepStatus(enum.StrEnum):
     failed = "failed"
     interrupted = "interrupted"
 
+    @classmethod
+    def after(cls, close_reason: str) -> SweepStatus:
+        """How a crawl ended: "finished" when it ran out of pages, else "interrupted" (Ctrl-C,
+        page limit, engine stop)."""
+        return cls.finished if close_reason == "finished" else cls.interrupted
+
+
+class SweepKind(enum.StrEnum):
+    sweep = "sweep"  # a crawl of a platform
+    scan = "scan"  # ``wangjian scan --keep``: the URLs a person named
+    rescore = "rescore"  # stored targets scored again with other packs, nothing fetched
+
 
 class LeadStatus(enum.StrEnum):
     new = "new"
@@ -69,6 +81,9 @@ class Sweep(Base):
     finished_at: Mapped[datetime | None]
     status: Mapped[SweepStatus] = mapped_column(
         _enum(SweepStatus, "sweep_status"), default=SweepStatus.running
+    )
+    kind: Mapped[SweepKind] = mapped_column(
+        _enum(SweepKind, "sweep_kind"), default=SweepKind.sweep, server_default="sweep"
     )
     profile: Mapped[str | None]
     pack_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -111,6 +126,10 @@ class Shop(_Seen, Base):
     licence_image_only: Mapped[bool] = mapped_column(default=False)
     permits: Mapped[list[str]] = mapped_column(default=list)
     categories: Mapped[list[str]] = mapped_column(default=list)
+    # The seller's 属地: its USCC's region, else where most of its listings ship from. Stored
+    # (not derived in queries) because it aggregates over the listings; set in one place,
+    # store.sweeps.settle_shop_region, whenever the shop page or one of its listings is
+    # written. Every lead's region is derived from it (store.regions).
     region_code: Mapped[RegionCode | None]
     # None until the shop page itself is fetched: a listing may name its shop first.
     page_sha256: Mapped[Sha256 | None]
@@ -131,7 +150,8 @@ class Listing(_Seen, Base):
     category: Mapped[str] = mapped_column(default="")
     ship_from: Mapped[str] = mapped_column(default="")
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
-    region_code: Mapped[RegionCode | None]
+    # The region the listing's ship-from text names: a fact of the listing, written with it.
+    ship_from_code: Mapped[RegionCode | None]
     page_sha256: Mapped[Sha256]
     encoding: Mapped[Code]
     rendered: Mapped[bool] = mapped_column(default=False)
@@ -166,6 +186,9 @@ class Ad(_Seen, Base):
     slot: Mapped[Code]
     text: Mapped[str]
     target_url: Mapped[Url | None]
+    # The promoted listing's external id (read off target_url by the profile): an ad's
+    # region is its listing's, joined by (platform, external_id) when the leads are read.
+    target_external_id: Mapped[ExternalId | None]
     labelled: Mapped[bool]
     page_url: Mapped[Url]
 
@@ -261,7 +284,6 @@ class Lead(_Targeted, Base):
     category: Mapped[Code] = mapped_column(index=True)
     score: Mapped[float]
     pack_version: Mapped[Code]
-    region_code: Mapped[RegionCode | None]
     status: Mapped[LeadStatus] = mapped_column(
         _enum(LeadStatus, "lead_status"), default=LeadStatus.new, index=True
     )
@@ -290,6 +312,7 @@ __all__ = [
     "RuleHit",
     "Shop",
     "Sweep",
+    "SweepKind",
     "SweepStatus",
     "Target",
     "utcnow",

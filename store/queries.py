@@ -7,16 +7,14 @@ CLI decides the transaction (``with store.db.session_scope(engine) as s:``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from store.leads import LeadRow, SummaryRow, lead_hits, lead_summary, list_leads, set_lead_status
-from store.models import Ad, Listing, PriceObservation, Shop
-from store.sweeps import finish_sweep, start_sweep, upsert_ad, upsert_listing, upsert_shop, utc
+from store.leads import LeadRow, SummaryRow, lead_summary, list_leads, set_lead_status
+from store.models import Ad, Listing, Shop
+from store.sweeps import finish_sweep, start_sweep, store_scored, upsert
 from store.verdicts import record_verdict
 
 __all__ = [
@@ -24,36 +22,18 @@ __all__ = [
     "SummaryRow",
     "ads_for_rescore",
     "finish_sweep",
-    "lead_hits",
     "lead_summary",
     "list_leads",
     "listings_for_rescore",
-    "lowest_price_before",
     "record_verdict",
     "set_lead_status",
     "shops_for_rescore",
     "start_sweep",
-    "upsert_ad",
-    "upsert_listing",
-    "upsert_shop",
+    "store_scored",
+    "upsert",
 ]
 
 Seen = TypeVar("Seen", Listing, Shop, Ad)
-
-
-def lowest_price_before(
-    s: Session, listing: Listing | int, when: datetime, days: int = 7
-) -> Decimal | None:
-    """Lowest price observed in the ``days`` before ``when`` (《规范促销行为暂行规定》§20)."""
-    listing_id = listing if isinstance(listing, int) else listing.id
-    when = utc(when)
-    return s.scalar(
-        select(func.min(PriceObservation.price)).where(
-            PriceObservation.listing_id == listing_id,
-            PriceObservation.observed_at >= when - timedelta(days=days),
-            PriceObservation.observed_at < when,
-        )
-    )
 
 
 def _in_batches(

@@ -1,6 +1,6 @@
 """Re-score stored listings, shops and ads with the current packs, without crawling again.
 
-Each run opens one sweep per platform (profile ``"rescore"``, status running → finished or
+Each run opens one sweep per platform (kind ``rescore``, status running → finished or
 failed, ``pack_versions`` the packs scored with, ``stats`` the report's counts): hits written
 by the run and leads it touched point to it, so a lead's history tells a crawl from a rescore.
 
@@ -23,20 +23,19 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Engine, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from rules.engine import Scorer
+from rules.items import record_of
 from rules.record import Hit, Verdict
 from store import db, queries
 from store.leads import title_of
-from store.models import Ad, Lead, Listing, Platform, RuleHit, Shop, Sweep, Target
-from store.records import record_of
+from store.models import Ad, Lead, Listing, Platform, RuleHit, Shop, Sweep, SweepKind, Target
 from store.rescore_report import KINDS, LeadChange, RescoreReport
 from store.verdicts import record_verdict
 
-__all__ = ["RESCORE_PROFILE", "LeadChange", "RescoreReport", "rescore", "stored_versions"]
+__all__ = ["LeadChange", "RescoreReport", "rescore", "stored_versions"]
 
-RESCORE_PROFILE = "rescore"
 ROWS: dict[str, Callable[[Session, int, int], Iterator[Target]]] = {
     "listing": queries.listings_for_rescore,
     "shop": queries.shops_for_rescore,
@@ -48,15 +47,14 @@ Scope = Callable[[], AbstractContextManager[Session]]
 
 
 def rescore(
-    session_factory_or_engine: Engine | Callable[[], Session],
+    session_factory_or_engine: Engine | sessionmaker,
     scorer: Scorer,
     batch: int = 500,
 ) -> RescoreReport:
     """Score every stored listing, shop (page fetched) and ad with ``scorer``; write changes.
 
-    ``session_factory_or_engine`` is an Engine or anything that returns a new Session when
-    called (a ``sessionmaker``). Returns what changed; raises what the database raises, after
-    marking the run's sweeps failed.
+    ``session_factory_or_engine`` is an Engine or a ``sessionmaker``. Returns what changed;
+    raises what the database raises, after marking the run's sweeps failed.
     """
     scope = _scope(session_factory_or_engine)
     packs = scorer.packset
@@ -72,8 +70,9 @@ def rescore(
                 platform.code,
                 platform.name,
                 platform.base_url,
-                RESCORE_PROFILE,
+                None,
                 report.versions_after,
+                kind=SweepKind.rescore,
             ).id
             for platform in _platforms_with_targets(s)
         }
@@ -107,7 +106,7 @@ def stored_versions(s: Session) -> dict[str, list[str]]:
     return {pack_id: sorted(found) for pack_id, found in sorted(versions.items())}
 
 
-def _scope(session_factory_or_engine: Engine | Callable[[], Session]) -> Scope:
+def _scope(session_factory_or_engine: Engine | sessionmaker) -> Scope:
     return lambda: db.session_scope(session_factory_or_engine)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KIND_LABELS = {"listing": "商品", "shop": "店铺", "ad": "广告"}
+from rules.labels import category_label, kind_label
+
 COUNT_WORDS = {"listing": "件", "shop": "家", "ad": "条"}
 KINDS = ("listing", "shop", "ad")
 
@@ -22,9 +23,6 @@ class LeadChange:
     category: str  # pack id
     score: float | None  # score now; None for a cleared lead
     previous_score: float | None  # score before; None for a lead that was not active
-
-    def target(self) -> tuple[str, str, str]:
-        return (self.kind, self.platform, self.external_id)
 
 
 @dataclass
@@ -74,7 +72,7 @@ class RescoreReport:
 
     def render(self) -> str:
         """The report in Chinese, one change a line."""
-        counts = "，".join(f"{KIND_LABELS[k]} {self.scored[k]} {COUNT_WORDS[k]}" for k in KINDS)
+        counts = "，".join(f"{kind_label(k)} {self.scored[k]} {COUNT_WORDS[k]}" for k in KINDS)
         lines = [f"重新评分完成：{counts}。", "规则包版本："]
         for pack_id in sorted(set(self.versions_before) | set(self.versions_after)):
             before = "、".join(self.versions_before.get(pack_id, [])) or "（无记录）"
@@ -100,12 +98,12 @@ class RescoreReport:
         return "\n".join(lines) + "\n"
 
     def _category(self, pack_id: str) -> str:
-        title = self.labels.get(pack_id)
-        return f"{title}（{pack_id}）" if title else pack_id
+        title = category_label(pack_id, self.labels)
+        return f"{title}（{pack_id}）" if title != pack_id else pack_id
 
     def _target(self, change: LeadChange) -> str:
         title = change.title if len(change.title) <= 24 else change.title[:23] + "…"
-        kind = KIND_LABELS.get(change.kind, change.kind)
+        kind = kind_label(change.kind)
         return f"[线索 {change.lead_id}] {kind} {change.platform}/{change.external_id}「{title}」"
 
     def _added(self, change: LeadChange) -> str:

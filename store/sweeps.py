@@ -1,57 +1,47 @@
-"""Writing what a sweep sees: the sweep itself, listings (with their prices), shops, ads."""
+"""Writing what a sweep sees: the sweep itself, listings (with their prices), shops, ads.
+
+``store_scored`` is what the store pipeline calls for each item: the row is upserted by
+(platform, external_id) and its verdict recorded in the same transaction. Whether the row
+is new is known here, at its insert, and handed to ``record_verdict`` as an argument: a new
+row has no hits, leads or price of this sweep to look up.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import urljoin
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spiders.items import AdItem, ListingItem, PageCapture, ShopItem
+from rules.items import AdItem, Item, ListingItem, PageCapture, PageItem, ShopItem
+from rules.record import Verdict
 from store import places
+from store.base import utc
 from store.models import (
     Ad,
-    Lead,
     Listing,
     Platform,
     PriceObservation,
     Shop,
     Sweep,
+    SweepKind,
     SweepStatus,
+    Target,
     utcnow,
 )
+from store.verdicts import record_verdict
 
 Seen = TypeVar("Seen", Listing, Shop, Ad)
 CENT = Decimal("0.01")
-#: ``Session.info`` key: rows this session inserted whose verdict is not yet recorded. Such a
-#: row has no hits, leads or price of this sweep yet, so their look-ups can be skipped.
-FRESH = "wangjian/fresh"
-
-
-def is_fresh(s: Session, row: Any, consume: bool = False) -> bool:
-    """Whether ``row`` was inserted by this session (and, with ``consume``, is no longer)."""
-    fresh: set[Any] = s.info.get(FRESH, set())
-    if row not in fresh:
-        return False
-    if consume:
-        fresh.discard(row)
-    # A rolled-back insert leaves the object transient: it proves nothing then.
-    return not inspect(row).transient
 
 
 def _money(value: float | None) -> Decimal | None:
     # Through str() so 12.1 stays 12.10 rather than 12.0999999…
     return None if value is None else Decimal(str(value)).quantize(CENT)
-
-
-def utc(value: datetime) -> datetime:
-    """Capture times without an offset are UTC (the spiders' clocks)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _platform(s: Session, code: str, name: str | None = None, base_url: str | None = None):
@@ -72,12 +62,14 @@ def start_sweep(
     base_url: str,
     profile: Any,
     pack_versions: Mapping[str, str],
+    kind: str | SweepKind = SweepKind.sweep,
 ) -> Sweep:
     """A new sweep in state running; the platform is created or its name refreshed."""
     sweep = Sweep(
         platform=_platform(s, platform_code, platform_name, base_url),
         started_at=utcnow(),
         status=SweepStatus.running,
+        kind=SweepKind(kind),
         profile=None if profile is None else str(profile),
         pack_versions=dict(pack_versions),
         stats={},
@@ -97,27 +89,44 @@ def finish_sweep(
     return sweep
 
 
+def store_scored(s: Session, sweep: Sweep, item: Item, verdict: Verdict) -> Target:
+    """Write one item and its verdict (hits, leads) in the caller's transaction."""
+    target, new = upsert(s, sweep, item)
+    record_verdict(s, sweep, target, verdict, when=item.page.fetched_at, new=new)
+    return target
+
+
+def upsert(s: Session, sweep: Sweep, item: Item) -> tuple[Target, bool]:
+    """Insert or update the row of ``item`` by (platform, external_id); and whether it is
+    new (inserted in this transaction)."""
+    write = {
+        "listing": upsert_listing,
+        "page": upsert_page,
+        "shop": upsert_shop,
+        "ad": upsert_ad,
+    }[item.kind]
+    return write(s, sweep, item)
+
+
 # ---------------------------------------------------------------- what a sweep sees
 
 
 def _sighting(
     s: Session, model: type[Seen], sweep: Sweep, platform_code: str, external_id: str, at: datetime
-) -> Seen:
-    """The row for (platform, external_id), created if new, marked as seen ``at``."""
+) -> tuple[Seen, bool]:
+    """The row for (platform, external_id), created if new, marked as seen ``at``; and
+    whether it was created."""
     platform = _platform_of(s, sweep, platform_code)
     row = s.scalars(
         select(model).where(model.platform_id == platform.id, model.external_id == external_id)
     ).one_or_none()
-    if row is None:
+    new = row is None
+    if new:
         row = model(platform=platform, external_id=external_id, first_seen=at, last_seen=at)
         s.add(row)
-        s.info.setdefault(FRESH, set()).add(row)
-    else:
-        # Seen twice in one session: it may have a price or a verdict of this session by now.
-        s.info.get(FRESH, set()).discard(row)
     row.last_seen = max(row.last_seen, at)
     row.last_sweep = sweep
-    return row
+    return row, new
 
 
 def _platform_of(s: Session, sweep: Sweep, code: str) -> Platform:
@@ -155,40 +164,49 @@ def _shop_named_by_listing(
     return shop
 
 
-def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> Listing:
+def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing, bool]:
     """Insert or update a listing by (platform, external_id) and record this sweep's price."""
-    at = _seen_at(item.page)
-    listing = _sighting(s, Listing, sweep, item.platform, item.external_id, at)
-    listing.url = item.url
-    listing.title = item.title
-    listing.description = item.description
+    listing, new = _write_listing(s, sweep, item)
     listing.price = _money(item.price)
     listing.original_price = _money(item.original_price)
     listing.category = item.category
     listing.ship_from = item.ship_from
+    listing.ship_from_code = places.region_of_place(item.ship_from)
+    with s.no_autoflush:
+        # The shop's look-up cannot see this listing: one INSERT with its shop, not two writes.
+        listing.shop = _shop_named_by_listing(s, sweep, item, _seen_at(item.page))
+    s.flush()
+    if listing.shop is not None:
+        # A shop without a readable licence is placed by its listings: this one may move it.
+        settle_shop_region(s, listing.shop)
+    if listing.price is not None:
+        _observe_price(s, sweep, listing, new, _seen_at(item.page))
+    return listing, new
+
+
+def upsert_page(s: Session, sweep: Sweep, item: PageItem) -> tuple[Listing, bool]:
+    """A page read without a profile is kept as a listing of its platform (``web``)."""
+    listing, new = _write_listing(s, sweep, item)
+    s.flush()
+    return listing, new
+
+
+def _write_listing(s: Session, sweep: Sweep, item: ListingItem | PageItem):
+    at = _seen_at(item.page)
+    listing, new = _sighting(s, Listing, sweep, item.platform, item.external_id, at)
+    listing.url = item.url
+    listing.title = item.title
+    listing.description = item.description
     listing.page_sha256 = item.page.sha256
     listing.encoding = item.page.encoding
     listing.rendered = item.page.rendered
     listing.fetched_at = at
-    with s.no_autoflush:
-        # The shop's look-up cannot see this listing: one INSERT with its shop, not two writes.
-        listing.shop = _shop_named_by_listing(s, sweep, item, at)
-    listing.region_code = places.region_of_place(item.ship_from)
-    s.flush()
-    if listing.shop is not None:
-        # A shop without a readable licence is placed by its listings: this one may move it.
-        _settle_region(s, listing.shop)
-        # 属地 is the seller's: the shop's region, however found, outranks this ship-from.
-        listing.region_code = listing.shop.region_code or listing.region_code
-    _place_ads(s, listing)
-    if listing.price is not None:
-        _observe_price(s, sweep, listing, at)
-    return listing
+    return listing, new
 
 
-def _observe_price(s: Session, sweep: Sweep, listing: Listing, at: datetime) -> None:
+def _observe_price(s: Session, sweep: Sweep, listing: Listing, new: bool, at: datetime) -> None:
     observation = None
-    if not is_fresh(s, listing):
+    if not new:
         observation = s.scalars(
             select(PriceObservation).where(
                 PriceObservation.listing_id == listing.id, PriceObservation.sweep_id == sweep.id
@@ -203,10 +221,9 @@ def _observe_price(s: Session, sweep: Sweep, listing: Listing, at: datetime) -> 
     s.flush()
 
 
-def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> Shop:
-    """Insert or update a shop page; its USCC gives its region, passed on to its listings."""
-    at = _seen_at(item.page)
-    shop = _sighting(s, Shop, sweep, item.platform, item.external_id, at)
+def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> tuple[Shop, bool]:
+    """Insert or update a shop page; its USCC places it (属地)."""
+    shop, new = _sighting(s, Shop, sweep, item.platform, item.external_id, _seen_at(item.page))
     shop.url = item.url
     shop.name = item.name
     shop.shop_text = item.shop_text
@@ -218,10 +235,10 @@ def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> Shop:
     shop.permits = list(item.permits)
     shop.categories = list(item.categories)
     shop.page_sha256 = item.page.sha256
-    shop.fetched_at = at
+    shop.fetched_at = _seen_at(item.page)
     s.flush()
-    _settle_region(s, shop)
-    return shop
+    settle_shop_region(s, shop)
+    return shop, new
 
 
 def shop_region(s: Session, shop: Shop) -> str | None:
@@ -235,82 +252,32 @@ def shop_region(s: Session, shop: Shop) -> str | None:
     if registered or shop.id is None:
         return registered
     counts: Counter[str] = Counter()
-    for ship_from, n in s.execute(
-        select(Listing.ship_from, func.count())
-        .where(Listing.shop_id == shop.id)
-        .group_by(Listing.ship_from)
+    for code, n in s.execute(
+        select(Listing.ship_from_code, func.count())
+        .where(Listing.shop_id == shop.id, Listing.ship_from_code.is_not(None))
+        .group_by(Listing.ship_from_code)
         .order_by(func.min(Listing.id))
     ):
-        region = places.region_of_place(ship_from)
-        if region:
-            counts[region] += n
+        counts[code] += n
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _settle_region(s: Session, shop: Shop) -> None:
-    """Recompute the shop's region; when it moved, its listings and all their leads follow."""
+def settle_shop_region(s: Session, shop: Shop) -> None:
+    """Keep the shop's stored region (``Shop.region_code``) what ``shop_region`` says."""
     region = shop_region(s, shop)
-    if region == shop.region_code:
-        return
-    shop.region_code = region
-    s.flush()
-    _pass_region_on(s, shop)
+    if region != shop.region_code:
+        shop.region_code = region
+        s.flush()
 
 
-def _pass_region_on(s: Session, shop: Shop) -> None:
-    """The shop's listings and the leads of the shop and its listings move to its region.
-
-    When the shop has no region none of its listings has a readable ship-from either (that
-    would have placed the shop), so None is right for them too.
-    """
-    listing_ids = select(Listing.id).where(Listing.shop_id == shop.id).scalar_subquery()
-    s.execute(
-        update(Listing)
-        .where(Listing.shop_id == shop.id)
-        .values(region_code=shop.region_code)
-        .execution_options(synchronize_session="fetch")
-    )
-    listing_urls = select(Listing.url).where(Listing.shop_id == shop.id).scalar_subquery()
-    ad_ids = (
-        select(Ad.id)
-        .where(Ad.platform_id == shop.platform_id, Ad.target_url.in_(listing_urls))
-        .scalar_subquery()
-    )
-    s.execute(
-        update(Lead)
-        .where(
-            (Lead.shop_id == shop.id) | Lead.listing_id.in_(listing_ids) | Lead.ad_id.in_(ad_ids)
-        )
-        .values(region_code=shop.region_code)
-        .execution_options(synchronize_session="fetch")
-    )
-
-
-def _place_ads(s: Session, listing: Listing) -> None:
-    """Ads seen on a search page before the listing they promote take its region now."""
-    if listing.region_code is None:
-        return
-    ad_ids = (
-        select(Ad.id)
-        .where(Ad.platform_id == listing.platform_id, Ad.target_url == listing.url)
-        .scalar_subquery()
-    )
-    s.execute(
-        update(Lead)
-        .where(Lead.ad_id.in_(ad_ids), Lead.region_code.is_distinct_from(listing.region_code))
-        .values(region_code=listing.region_code)
-        .execution_options(synchronize_session="fetch")
-    )
-
-
-def upsert_ad(s: Session, sweep: Sweep, item: AdItem) -> Ad:
+def upsert_ad(s: Session, sweep: Sweep, item: AdItem) -> tuple[Ad, bool]:
     """Insert or update an ad slot's creative by (platform, external_id)."""
-    ad = _sighting(s, Ad, sweep, item.platform, item.external_id, _seen_at(item.page))
+    ad, new = _sighting(s, Ad, sweep, item.platform, item.external_id, _seen_at(item.page))
     ad.slot = item.slot
     ad.text = item.text
-    # Stored absolute, as listing URLs are, so an ad finds the listing it promotes.
-    ad.target_url = urljoin(item.page.url, item.target_url) if item.target_url else None
+    ad.target_url = item.target_url
+    ad.target_external_id = item.target_external_id
     ad.labelled = item.labelled
     ad.page_url = item.page.url
     s.flush()
-    return ad
+    return ad, new

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urljoin
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from rules.record import Verdict
-from store.models import Ad, Lead, LeadStatus, Listing, RuleHit, Sweep, Target, utcnow
-from store.sweeps import is_fresh, utc
+from store.base import utc
+from store.models import Lead, LeadStatus, RuleHit, Sweep, Target, utcnow
 
 
 def _target_column(model: type[RuleHit] | type[Lead], target: Target):
     return getattr(model, f"{target.kind}_id")
-
-
-def _region_of(s: Session, target: Target) -> str | None:
-    if isinstance(target, Ad):
-        if not target.target_url:
-            return None
-        urls = {target.target_url, urljoin(target.page_url, target.target_url)}
-        return s.scalars(
-            select(Listing.region_code)
-            .where(Listing.platform_id == target.platform_id, Listing.url.in_(urls))
-            .limit(1)
-        ).first()
-    return target.region_code
 
 
 def record_verdict(
@@ -36,8 +22,12 @@ def record_verdict(
     target: Target,
     verdict: Verdict,
     when: datetime | None = None,
+    new: bool = False,
 ) -> list[Lead]:
     """Replace the target's rule hits with the verdict's; upsert one lead per category.
+
+    ``new`` says the target was inserted in this transaction, so it has no hits or leads to
+    look up and replace.
 
     A category that no longer fires keeps its lead (staff may already be working on it) with
     its score and last_seen as they were, marked ``cleared_at=when``; it is un-cleared when
@@ -45,9 +35,7 @@ def record_verdict(
     """
     when = utcnow() if when is None else utc(when)
     sweep_id = sweep.id if sweep else None
-    # A target this session has just inserted has no hits or leads to replace.
-    fresh = is_fresh(s, target, consume=True)
-    if not fresh:
+    if not new:
         s.execute(delete(RuleHit).where(_target_column(RuleHit, target) == target.id))
     if verdict.hits:
         target_id = {f"{target.kind}_id": target.id}
@@ -58,8 +46,7 @@ def record_verdict(
                 for hit in verdict.hits
             ],
         )
-    region = _region_of(s, target)
-    existing = {} if fresh else leads_of(s, target)
+    existing = {} if new else leads_of(s, target)
     leads = []
     for category in verdict.categories:
         lead = existing.get(category)
@@ -75,7 +62,6 @@ def record_verdict(
         lead.pack_version = verdict.pack_versions.get(category) or next(
             (h.pack_version for h in verdict.hits if h.pack_id == category), ""
         )
-        lead.region_code = region
         lead.last_seen = when
         lead.last_sweep_id = sweep_id
         lead.cleared_at = None

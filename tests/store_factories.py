@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from rules.items import AdItem, ListingItem, PageCapture, ShopItem
 from rules.record import Hit, Verdict
-from spiders.items import AdItem, ListingItem, PageCapture, ShopItem
-from store.models import Sweep
-from store.queries import start_sweep
+from store.models import Sweep, Target
+from store.queries import start_sweep, upsert
 
 BASE = "http://127.0.0.1:8000"
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -59,7 +59,8 @@ def ad_item(at=T0) -> AdItem:
         external_id="P017",
         slot="promoted",
         text="全网最低价 穿山甲片",
-        target_url="/item/L00042",
+        target_url=f"{BASE}/item/L00042",
+        target_external_id="L00042",
         labelled=False,
         page=page("/search?q=穿山甲", at),
     )
@@ -98,3 +99,8 @@ def new_sweep(s) -> Sweep:
     return start_sweep(
         s, "demo", "演示商城", BASE, "spiders/profiles/demo.yaml", {"wildlife": "2026.1"}
     )
+
+
+def stored(s, sweep: Sweep, item) -> Target:
+    """The row ``item`` was written to (``store.queries.upsert`` without its "new" flag)."""
+    return upsert(s, sweep, item)[0]

@@ -43,7 +43,7 @@ def test_unknown_setting_is_refused(monkeypatch):
 def test_bad_region_prefix():
     result = CliRunner().invoke(main, ["leads", "list", "--region", "湖北"])
     assert result.exit_code == 2
-    assert "not a region code prefix" in result.output
+    assert "'湖北' is not a region code or prefix such as 42, 4207 or 420703" in result.output
 
 
 def test_bad_pack_names_file_and_line(tmp_path):

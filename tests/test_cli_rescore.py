@@ -7,20 +7,19 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-from store_factories import listing_item, new_sweep
+from store_factories import listing_item, new_sweep, stored
 
 from cli import main
 from rules.loader import PACKS_DIR
 from store.db import session_scope
-from store.queries import upsert_listing
 
 
 def test_rescore_reports_leads_added_by_a_new_term(db_engine, tmp_path: Path):
     url = db_engine.url.render_as_string(hide_password=False)
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        upsert_listing(s, sweep, listing_item("L1", title="宇宙无敌超级好用拖把"))
-        upsert_listing(s, sweep, listing_item("L2", title="纯棉毛巾 三条装"))
+        stored(s, sweep, listing_item("L1", title="宇宙无敌超级好用拖把"))
+        stored(s, sweep, listing_item("L2", title="纯棉毛巾 三条装"))
     runner = CliRunner()
     first = runner.invoke(main, ["rescore", "--json", "--database-url", url])
     assert first.exit_code == 0, first.output
@@ -56,7 +55,7 @@ def test_leads_status_moves_leads_and_refuses_unknown_ids(db_engine):
     url = db_engine.url.render_as_string(hide_password=False)
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        upsert_listing(s, sweep, listing_item("L1", title="野生穿山甲片 正品"))
+        stored(s, sweep, listing_item("L1", title="野生穿山甲片 正品"))
     runner = CliRunner()
     assert runner.invoke(main, ["rescore", "--database-url", url]).exit_code == 0
     rows = json.loads(

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from wangjian_process import wangjian
 
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
 
-ROOT = Path(__file__).resolve().parents[1]
 CATALOG = build_catalog(seed=7, size=60)
 
 
@@ -20,16 +17,6 @@ CATALOG = build_catalog(seed=7, size=60)
 def site():
     with DemoServer(CATALOG) as server:
         yield server.url
-
-
-def wangjian(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", "from cli import main; main()", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def first(category: str, kind: str = "listing") -> str:
@@ -50,7 +37,7 @@ def test_scan_prints_verdicts_and_spans_and_fails_on_a_dead_url(site):
         "--profile",
         "demo",
     )
-    assert done.returncode == 1, done.stderr[-2000:]
+    assert done.returncode == 4, done.stderr[-2000:]  # a page could not be read
     blocks = done.stdout.split(f"{site}/")[1:]
     assert blocks[0].startswith(f"item/{wild}") and "结论: 线索（野生动植物及其制品" in blocks[0]
     assert "命中 [wildlife." in blocks[0] and "【" in blocks[0]
@@ -63,7 +50,9 @@ def test_scan_json_for_scripts(site):
     wild = first("wildlife")
     done = wangjian("scan", f"{site}/item/{wild}", "--profile", "demo", "--json")
     assert done.returncode == 0, done.stderr[-2000:]
-    (result,) = json.loads(done.stdout)
+    report = json.loads(done.stdout)
+    assert report["sweep"] is None  # nothing kept
+    (result,) = report["results"]
     assert result["verdict"]["lead"] and "wildlife" in result["verdict"]["categories"]
     assert result["external_id"] == wild and len(result["sha256"]) == 64
 

@@ -1,26 +1,25 @@
-"""``wangjian scan``'s library against a real demo marketplace on 127.0.0.1.
+"""``wangjian scan`` against a real demo marketplace on 127.0.0.1, as ``wangjian scan --json``.
 
-A Twisted reactor cannot be restarted, so every scan runs as ``python -m crawler.scan``.
 Target pages are picked from the catalogue's ground truth, not hard-coded.
 """
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from wangjian_process import wangjian, wangjian_json
 
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
-from crawler.scan import run_scan
-from crawler.scrapy_settings import ITEM_PIPELINES, build_scrapy_settings
+from crawler.run import run_scan
+from crawler.scrapy_settings import ITEM_PIPELINES, SCAN_PIPELINES, build_scrapy_settings
 from crawler.settings import Settings
+from store.db import make_engine, session_scope
+from store.leads import list_leads
+from store.models import Listing, Sweep
 
-ROOT = Path(__file__).resolve().parents[1]
 CATALOG = build_catalog(seed=7, size=60)
 LISTINGS = list(CATALOG.listings.values())
 
@@ -36,17 +35,10 @@ JS_PRICED = next(x for x in LISTINGS if x.js_priced)
 NO_LICENCE = next(s for s in CATALOG.shops.values() if s.licence == "missing")
 
 
-def scan(*args: str, code: int = 0) -> list[dict]:
+def scan(*args: str, code: int = 0, **env: str) -> list[dict]:
     """Run one scan in a subprocess; its JSON results."""
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler.scan", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == code, done.stderr[-3000:]
-    return json.loads(done.stdout) if code == 0 else [{"stderr": done.stderr}]
+    report = wangjian_json("scan", *args, code=code, **env)
+    return report["results"]
 
 
 def closed_port() -> int:
@@ -84,7 +76,7 @@ def with_profile(demo):
         f"http://127.0.0.1:{closed_port()}/item/{CLEAN.id}",
         f"{demo.url}/search?q=",
     ]
-    return urls, scan(*urls, "--profile", "demo")
+    return urls, scan(*urls, "--profile", "demo", code=4)
 
 
 def test_results_follow_the_urls_with_a_search_pages_ads_after_it(with_profile):
@@ -173,7 +165,7 @@ def test_without_profile_the_generic_reading_still_finds_the_violation(demo):
         f"{demo.url}/api/price/{CLEAN.id}",
         "http://nonexistent.invalid/item/1",
     ]
-    results = scan(*urls)
+    results = scan(*urls, code=4)
     assert [(r["url"], r["kind"], r["error"]) for r in results] == [
         (urls[0], "page", None),
         (urls[1], "page", None),
@@ -187,6 +179,16 @@ def test_without_profile_the_generic_reading_still_finds_the_violation(demo):
     assert (clean["title"], clean["verdict"]["lead"]) == (CLEAN.title, False)
 
 
+def test_a_url_given_twice_is_answered_twice(demo):
+    url = f"{demo.url}/item/{VIOLATING.id}"
+    results = scan(url, url, "--profile", "demo")
+    assert [(r["url"], r["external_id"], r["error"]) for r in results] == [
+        (url, VIOLATING.id, None),
+        (url, VIOLATING.id, None),
+    ]
+    assert categories(results[0]) == categories(results[1]) == ["prohibited_goods"]
+
+
 def test_render_flag_sends_every_page_through_chromium(demo):
     urls = [f"{demo.url}/item/{VIOLATING.id}", f"{demo.url}/item/{JS_PRICED.id}"]
     results = scan(*urls, "--profile", "demo", "--render")
@@ -198,15 +200,54 @@ def test_render_flag_sends_every_page_through_chromium(demo):
 
 
 def test_non_http_urls_are_refused_before_anything_starts(demo):
-    [failed] = scan(f"{demo.url}/item/{CLEAN.id}", "ftp://x", code=1)
-    assert failed["stderr"] == "error: not an http(s) URL: 'ftp://x'\n"
+    done = wangjian("scan", f"{demo.url}/item/{CLEAN.id}", "ftp://x", "--json")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "Error: not an http(s) URL: 'ftp://x'\n"
     with pytest.raises(ValueError, match="^not an http\\(s\\) URL: 'notaurl'$"):
         run_scan(["notaurl"], Settings())
 
 
 def test_scan_settings_store_nothing_and_do_not_retry_dead_hosts():
-    built = build_scrapy_settings(Settings(), scan=True)
-    assert (built["ITEM_PIPELINES"], built["DOWNLOAD_TIMEOUT"], built["RETRY_TIMES"]) == ({}, 15, 1)
+    built = build_scrapy_settings(Settings(), scan=True, store=False)
+    assert (built["DOWNLOAD_TIMEOUT"], built["RETRY_TIMES"]) == (15, 1)
+    # The sweep's stages without the store: validate, then score.
+    assert built["ITEM_PIPELINES"] == SCAN_PIPELINES
+    assert list(SCAN_PIPELINES) == [k for k in ITEM_PIPELINES if not k.endswith("StorePipeline")]
+    assert "WANGJIAN_DATABASE_URL" not in built
     assert "scrapy.exceptions.DownloadTimeoutError" not in built["RETRY_EXCEPTIONS"]
     assert "twisted.internet.error.ConnectionLost" in built["RETRY_EXCEPTIONS"]
     assert build_scrapy_settings(Settings())["ITEM_PIPELINES"] == ITEM_PIPELINES
+
+
+def test_a_scan_stores_nothing_unless_kept(demo, tmp_path):
+    urls = [f"{demo.url}/item/{VIOLATING.id}", f"{demo.url}/item/{CLEAN.id}"]
+    scan(*urls, "--profile", "demo", WANGJIAN_DATA_DIR=str(tmp_path / "none"))
+    assert not (tmp_path / "none").exists()
+
+    db_url = f"sqlite:///{tmp_path / 'kept.db'}"
+    report = wangjian_json("scan", *urls, "--profile", "demo", "--keep", "--database-url", db_url)
+    sweep = report["sweep"]
+    assert (sweep["status"], sweep["listings"], sweep["errors"]) == ("finished", 2, 0)
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        row = s.scalars(select(Sweep)).one()
+        assert (row.id, row.kind, row.status) == (sweep["sweep_id"], "scan", "finished")
+        assert sorted(s.scalars(select(Listing.external_id))) == sorted([VIOLATING.id, CLEAN.id])
+        leads = list_leads(s)
+    # The scan's verdicts are the leads on file: the violating listing only.
+    assert [(r.kind, r.external_id, r.category) for r in leads] == [
+        ("listing", VIOLATING.id, "prohibited_goods")
+    ]
+    assert report["results"][0]["verdict"]["categories"] == ["prohibited_goods"]
+    engine.dispose()
+
+
+def test_a_kept_page_without_profile_is_filed_under_the_web_platform(demo, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'web.db'}"
+    url = f"{demo.url}/item/{VIOLATING.id}"
+    report = wangjian_json("scan", url, "--keep", "--database-url", db_url)
+    assert report["results"][0]["kind"] == "page"
+    with session_scope(make_engine(db_url)) as s:
+        (row,) = list_leads(s)
+    assert (row.platform, row.external_id, row.url, row.title) == ("web", url, url, VIOLATING.title)
+    assert row.category == "prohibited_goods"

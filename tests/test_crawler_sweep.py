@@ -1,19 +1,14 @@
-"""Whole sweeps of a real demo marketplace on 127.0.0.1, each in its own process.
-
-A Twisted reactor cannot be restarted, so every sweep runs as ``python -m crawler.sweep``.
-"""
+"""Whole sweeps of a real demo marketplace on 127.0.0.1, each as ``wangjian sweep --json``."""
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import func, select
+from wangjian_process import wangjian, wangjian_json
 
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
@@ -21,7 +16,6 @@ from spiders.profile import PROFILES_DIR
 from store.db import make_engine, session_scope
 from store.models import Ad, Lead, Listing, Shop, Sweep
 
-ROOT = Path(__file__).resolve().parents[1]
 CATALOG = build_catalog(seed=7, size=60)
 
 
@@ -33,25 +27,9 @@ def demo():
 
 def sweep(profile: str | Path, base_url: str, db_url: str, *args: str, code: int = 0) -> dict:
     """Run one sweep in a subprocess; its JSON result."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler.sweep",
-            str(profile),
-            "--base-url",
-            base_url,
-            "--database-url",
-            db_url,
-            *args,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
+    return wangjian_json(
+        "sweep", str(profile), "--base-url", base_url, "--database-url", db_url, *args, code=code
     )
-    assert done.returncode == code, done.stderr[-3000:]
-    return json.loads(done.stdout)
 
 
 def profile_variant(tmp: Path, edit) -> Path:
@@ -172,17 +150,20 @@ def test_unreachable_url_is_reported_and_the_sweep_finishes(demo, tmp_path):
     path = profile_variant(tmp_path, lambda d: d["search"].update(browse=[dead]))
     listing = CATALOG.listings["L00001"]
     db_url = f"sqlite:///{tmp_path / 'dead.db'}"
-    result = sweep(path, demo.url, db_url, "--keyword", listing.title)
+    # Finished (it ran out of pages), but a page failed: exit code 4 tells a scheduler so.
+    result = sweep(path, demo.url, db_url, "--keyword", listing.title, code=4)
     assert result["status"] == "finished"
     assert result["errors"] == 1
-    assert [(e["url"], e["kind"]) for e in result["error_list"]] == [(dead, "fetch")]
-    assert "Connection" in result["error_list"][0]["message"]
+    assert result["error_list"] == [{"url": dead, "kind": "fetch", "message": "connection refused"}]
+    with session_scope(make_engine(db_url)) as s:
+        stored = s.scalars(select(Sweep)).one()
+        assert stored.stats["failures"] == result["error_list"]
     assert "L00001" in rows(db_url, Listing)
 
 
 def test_sweep_stopped_early_is_stored_as_interrupted(demo, tmp_path):
     db_url = f"sqlite:///{tmp_path / 'stopped.db'}"
-    result = sweep("demo", demo.url, db_url, "--keyword", "", "--max-pages", "3", code=2)
+    result = sweep("demo", demo.url, db_url, "--keyword", "", "--max-pages", "3", code=3)
     assert (result["status"], result["close_reason"]) == ("interrupted", "closespider_pagecount")
     with session_scope(make_engine(db_url)) as s:
         stored = s.scalars(select(Sweep)).one()
@@ -197,21 +178,7 @@ def test_sweep_stopped_early_is_stored_as_interrupted(demo, tmp_path):
 
 def test_unusable_database_fails_before_crawling(demo, tmp_path):
     dead = f"postgresql://nobody@127.0.0.1:{_closed_port()}/none"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler.sweep",
-            "demo",
-            "--base-url",
-            demo.url,
-            "--database-url",
-            dead,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr.startswith("error: cannot reach database postgresql://nobody@127.0.0.1:")
+    done = wangjian("sweep", "demo", "--base-url", demo.url, "--database-url", dead, "--json")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("Error: cannot reach database postgresql://nobody@127.0.0.1:")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.score import record_of
+from rules.items import AdItem, ListingItem, PageCapture, ShopItem, record_of
 from rules.record import Record
-from spiders.items import AdItem, ListingItem, PageCapture, ShopItem
 
 PAGE = PageCapture.of("http://127.0.0.1/x", 200, b"<html></html>", "utf-8")
 

@@ -6,24 +6,22 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from wangjian_process import COMMAND, ROOT
 
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
 from pipelines.writer import BatchWriter
 from rules.engine import Scorer
+from rules.items import record_of
 from rules.loader import load_packs
 from store import db
 from store.models import Ad, Lead, Listing, Platform, PriceObservation, RuleHit, Shop
-from store.records import record_of
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _add_platform(s, code: str) -> str:
@@ -78,16 +76,7 @@ def test_a_sweep_killed_mid_way_leaves_whole_items(tmp_path):
     url = f"sqlite:///{path}"
     with DemoServer(catalog) as server:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crawler.sweep",
-                "demo",
-                "--base-url",
-                server.url,
-                "--database-url",
-                url,
-            ],
+            [*COMMAND, "sweep", "demo", "--base-url", server.url, "--database-url", url],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

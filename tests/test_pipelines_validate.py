@@ -8,7 +8,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from pipelines.validate import ValidatePipeline
-from spiders.items import ListingItem, PageCapture
+from rules.items import ListingItem, PageCapture
 
 PAGE = PageCapture.of("http://127.0.0.1/x", 200, b"<html></html>", "utf-8")
 

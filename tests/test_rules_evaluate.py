@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rules.engine import Scorer
-from rules.evaluate import evaluate
+from rules.evaluate import CategoryCounts, evaluate, percent
 from rules.loader import load_packs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "packs"
@@ -48,3 +48,15 @@ def test_undefined_precision_is_none():
     ev = evaluate(Scorer(load_packs(FIXTURES)), [{"title": "普通T恤", "expect": []}])
     assert ev.packs["fx_wildlife"].precision is None
     assert ev.packs["fx_wildlife"].recall is None
+    assert "fx_wildlife" in ev.render() and "—" in ev.render()
+
+
+def test_counts_sum_and_percent():
+    a, b = CategoryCounts("a"), CategoryCounts("b")
+    for expected, predicted in [(True, True), (False, True), (True, False), (False, False)]:
+        a.count(expected, predicted)
+    b.count(True, True)
+    total = CategoryCounts.summed("all", [a, b])
+    assert (total.category, total.tp, total.fp, total.fn, total.tn) == ("all", 2, 1, 1, 1)
+    assert (percent(total.precision), percent(total.recall)) == ("66.7%", "66.7%")
+    assert percent(None) == "—"

@@ -71,7 +71,7 @@ def test_every_example_passes(packset, scorer):
 
 @pytest.mark.parametrize("pack_id", sorted(SHIPPED))
 def test_rules_average_five_examples_each_way(packset, pack_id):
-    pack = packset.get(pack_id)
+    (pack,) = [p for p in packset.packs if p.id == pack_id]
     n = len(pack.rules)
     match = sum(len(r.examples.match) for r in pack.rules if r.examples)
     no_match = sum(len(r.examples.no_match) for r in pack.rules if r.examples)
@@ -83,8 +83,9 @@ def _group_rates(scorer: Scorer, records: list[dict]) -> dict[str, tuple[int, in
     """(correct, total) per group: plain/evasive need every expected pack, benign none."""
     out: dict[str, list[int]] = {}
     for r in records:
-        fired = set(scorer.score({k: v for k, v in r.items() if k not in ("expect", "group")})
-                    .categories)
+        fired = set(
+            scorer.score({k: v for k, v in r.items() if k not in ("expect", "group")}).categories
+        )
         ok = fired == set(r["expect"]) if r["group"] == "benign" else set(r["expect"]) <= fired
         counts = out.setdefault(r["group"], [0, 0])
         counts[0] += ok
@@ -135,7 +136,8 @@ def test_heldout_set_recall_and_false_positives(scorer):
 
 def _level_notes(packset) -> dict[str, list[str]]:
     notes: dict[str, list[str]] = {}
-    for rule in packset.get("wildlife").rules:
+    (wildlife,) = [p for p in packset.packs if p.id == "wildlife"]
+    for rule in wildlife.rules:
         for spec in rule.term_specs():
             notes.setdefault(spec.term, []).append(spec.note)
     return notes
@@ -148,18 +150,26 @@ def test_every_listed_species_is_a_wildlife_term_with_its_level(packset, kingdom
     folder = REFERENCE / "wildlife"
     with (folder / f"national_key_protected_wild_{kingdom}_2021.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    missing = [r["chinese_name"] for r in rows
-               if not any(f"国家{r['level_zh']}保护" in n and "2021名录" in n
-                          for n in notes.get(r["chinese_name"], []))]
+    missing = [
+        r["chinese_name"]
+        for r in rows
+        if not any(
+            f"国家{r['level_zh']}保护" in n and "2021名录" in n
+            for n in notes.get(r["chinese_name"], [])
+        )
+    ]
     assert len(rows) > 450
     assert missing == []
     with (folder / f"national_key_protected_wild_{kingdom}_2021_taxon_rules.csv").open(
-            encoding="utf-8") as fh:
+        encoding="utf-8"
+    ) as fh:
         taxa = list(csv.DictReader(fh))
     all_notes = [n for ns in notes.values() for n in ns]
-    uncovered = [t["chinese_name"] for t in taxa
-                 if not any(t["chinese_name"] in n and f"国家{t['level_zh']}保护" in n
-                            for n in all_notes)]
+    uncovered = [
+        t["chinese_name"]
+        for t in taxa
+        if not any(t["chinese_name"] in n and f"国家{t['level_zh']}保护" in n for n in all_notes)
+    ]
     assert uncovered == []
 
 

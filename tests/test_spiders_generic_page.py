@@ -8,7 +8,8 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 
 from crawler.encoding import UndeclaredCharsetMiddleware
-from spiders.generic_page import GenericPage, extract_page, page_title
+from rules.items import PageItem
+from spiders.generic_page import extract_page, page_title
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 URL = "http://127.0.0.1:8000/some/page"
@@ -28,8 +29,10 @@ def saved(name: str, content_type: str = "text/html; charset=utf-8") -> HtmlResp
 
 def test_title_description_and_visible_text_without_scripts_styles_templates():
     page = extract_page(saved("generic_shop_page.html"))
-    assert page == GenericPage(
+    assert page == PageItem(
         url=URL,
+        external_id=URL,
+        page=page.page,
         title="老坑 象牙 手镯 传家收藏",
         description="私人藏品转让， 支持 验货。\n"
         "某某收藏网 镇店之宝 正宗 象牙 手镯， 包浆自然。 价格面议，全国包邮！ 联系我们\xa0客服",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from store_factories import T0, ad_item, hit, listing_item, new_sweep, shop_item, verdict
+from store_factories import T0, ad_item, hit, listing_item, new_sweep, shop_item, stored, verdict
 
 from store.db import StoreError, session_scope
 from store.leads import LeadRow, SummaryRow, lead_summary, list_leads, set_lead_status
-from store.queries import record_verdict, upsert_ad, upsert_listing, upsert_shop
+from store.queries import record_verdict
 
 DAY = timedelta(days=1)
 
@@ -19,18 +19,22 @@ def leads_db(db_engine):
     """Five leads: three listings in 鄂城区, 武汉 and 北京, one shop of unknown region, one ad."""
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        shop = upsert_shop(s, sweep, shop_item(uscc=None))
+        shop = stored(s, sweep, shop_item(uscc=None))
         listings = {}
         for external_id, region in (
             ("L00042", "420704"),
             ("L00043", "420100"),
             ("L00044", "110105"),
         ):
-            # No ship-from: the shop stays of unknown region (tests/test_store_regions.py).
-            item = listing_item(external_id, ship_from="")
-            listings[external_id] = upsert_listing(s, sweep, item)
-            listings[external_id].region_code = region
-        ad = upsert_ad(s, sweep, ad_item())
+            # No ship-from text: the shop stays of unknown region (tests/test_store_regions.py);
+            # only the first listing is the shop's, so the others keep the region set here.
+            shop_fields = (
+                {} if external_id == "L00042" else {"shop_url": None, "shop_external_id": None}
+            )
+            item = listing_item(external_id, ship_from="", **shop_fields)
+            listings[external_id] = stored(s, sweep, item)
+            listings[external_id].ship_from_code = region
+        ad = stored(s, sweep, ad_item())
         wildlife = verdict(hit(), hit(matched="甲片", start=4), hit(matched="穿山甲片", start=20))
         record_verdict(s, sweep, listings["L00042"], wildlife, when=T0 + DAY)
         promo = verdict(hit("fake_promotion", "全网最低价", 0, "lowest"))

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
-from store_factories import hit, listing_item, new_sweep, shop_item, verdict
+from store_factories import (
+    VALID_USCC,
+    ad_item,
+    hit,
+    listing_item,
+    new_sweep,
+    shop_item,
+    stored,
+    verdict,
+)
 
 from store.db import check, current_revision, downgrade, head_revision, session_scope, upgrade
-from store.models import Lead, Listing, Shop
-from store.queries import record_verdict, upsert_listing, upsert_shop
+from store.leads import list_leads
+from store.models import Ad, Lead, Listing, Shop, Sweep, SweepKind
+from store.queries import record_verdict
 
 
 def _fill(engine) -> None:
     with session_scope(engine) as s:
         sweep = new_sweep(s)
-        shop = upsert_shop(s, sweep, shop_item())
-        listing = upsert_listing(s, sweep, listing_item(title="野生穿山甲片 正品"))
+        shop = stored(s, sweep, shop_item())
+        listing = stored(s, sweep, listing_item(title="野生穿山甲片 正品"))
         s.flush()
         record_verdict(s, sweep, listing, verdict(hit()))
         record_verdict(s, sweep, shop, verdict())
@@ -59,3 +69,33 @@ def test_a_failing_migration_leaves_the_database_as_it_was(db_engine):
     with db_engine.connect() as connection:
         columns = connection.execute(text("SELECT * FROM shops")).keys()
     assert "shop_text" not in columns  # added before the failure, rolled back with it
+
+
+def test_0003_derives_regions_and_keeps_them_both_ways(db_engine):
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        shop = stored(s, sweep, shop_item(uscc=VALID_USCC))  # 上海市杨浦区
+        listing = stored(s, sweep, listing_item(ship_from="湖北 鄂州"))
+        ad = stored(s, sweep, ad_item())  # promotes L00042
+        for target in (shop, listing, ad):
+            record_verdict(s, sweep, target, verdict(hit()))
+        rescored = new_sweep(s)
+        rescored.kind = "rescore"
+    assert downgrade(db_engine, "0002") == "0002"
+    with db_engine.connect() as connection:
+        # 0002 kept copies: the listing and every lead carry the seller's region.
+        assert connection.execute(text("SELECT region_code FROM listings")).scalars().all() == [
+            "310110"
+        ]
+        leads = connection.execute(text("SELECT region_code FROM leads")).scalars().all()
+        assert leads == ["310110"] * 3
+        profiles = connection.execute(text("SELECT profile FROM sweeps ORDER BY id")).scalars()
+        assert list(profiles)[-1] == "rescore"
+    assert upgrade(db_engine) == head_revision()
+    assert check(db_engine) == []
+    with session_scope(db_engine) as s:
+        assert s.scalars(select(Listing.ship_from_code)).all() == ["420700"]
+        assert s.scalars(select(Ad.target_external_id)).all() == ["L00042"]
+        assert [row.region_code for row in list_leads(s)] == ["310110"] * 3
+        kinds = s.scalars(select(Sweep.kind).order_by(Sweep.id)).all()
+        assert kinds == [SweepKind.sweep, SweepKind.rescore]

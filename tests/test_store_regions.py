@@ -12,13 +12,14 @@ from store_factories import (
     listing_item,
     new_sweep,
     shop_item,
+    stored,
     verdict,
 )
 
 from store import places
 from store.db import session_scope
-from store.models import Lead, Listing, Shop
-from store.queries import record_verdict, upsert_ad, upsert_listing, upsert_shop
+from store.models import Listing, Shop
+from store.queries import list_leads, record_verdict
 
 EZHOU, SHENZHEN, SHANGHAI_YANGPU = "420700", "440300", "310110"
 
@@ -34,22 +35,21 @@ def licence_lead(s, sweep, shop):
     return lead
 
 
+def lead_regions(s) -> dict[int, str | None]:
+    """Lead id -> the region a lead list shows for it."""
+    return {row.id: row.region_code for row in list_leads(s)}
+
+
 def regions(s):
-    """(what, region) of the shop, its listings and every lead, in a stable order."""
+    """The shop's stored region, and every lead's region in id order."""
     shop = s.scalars(select(Shop)).one()
-    listings = s.scalars(select(Listing).order_by(Listing.id)).all()
-    leads = s.scalars(select(Lead).order_by(Lead.id)).all()
-    return (
-        shop.region_code,
-        [listing.region_code for listing in listings],
-        [lead.region_code for lead in leads],
-    )
+    return shop.region_code, [code for _, code in sorted(lead_regions(s).items())]
 
 
 def test_shop_page_first_then_its_listings_place_it(db_engine):
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        shop = upsert_shop(s, sweep, no_licence())
+        shop = stored(s, sweep, no_licence())
         licence_lead(s, sweep, shop)
         assert shop.region_code is None  # nothing places it yet: 未知属地
         for external_id, ship_from in (
@@ -57,36 +57,40 @@ def test_shop_page_first_then_its_listings_place_it(db_engine):
             ("L2", "湖北 鄂州"),
             ("L3", "湖北鄂州"),
         ):
-            listing = upsert_listing(s, sweep, listing_item(external_id, ship_from=ship_from))
+            listing = stored(s, sweep, listing_item(external_id, ship_from=ship_from))
             record_verdict(s, sweep, listing, verdict(hit()))
         s.expire_all()
         # The first listing placed it, the majority (2 of 3) moved it; every lead followed.
-        assert regions(s) == (EZHOU, [EZHOU] * 3, [EZHOU] * 4)
+        assert regions(s) == (EZHOU, [EZHOU] * 4)
+        # Each listing keeps the place it states.
+        codes = s.scalars(select(Listing.ship_from_code).order_by(Listing.id)).all()
+        assert codes == [SHENZHEN, EZHOU, EZHOU]
 
 
 def test_listings_first_then_a_shop_page_without_licence_keeps_their_region(db_engine):
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        upsert_listing(s, sweep, listing_item("L1", ship_from="湖北 鄂州"))
+        stored(s, sweep, listing_item("L1", ship_from="湖北 鄂州"))
         stub = s.scalars(select(Shop)).one()
         assert (stub.fetched_at, stub.region_code) == (None, EZHOU)
-        shop = upsert_shop(s, sweep, no_licence(image_only=True))
-        assert licence_lead(s, sweep, shop).region_code == EZHOU
+        shop = stored(s, sweep, no_licence(image_only=True))
+        lead = licence_lead(s, sweep, shop)
+        assert lead_regions(s)[lead.id] == EZHOU
 
 
 def test_a_readable_uscc_outranks_the_listings(db_engine):
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        shop = upsert_shop(s, sweep, no_licence())
-        listing = upsert_listing(s, sweep, listing_item("L1", ship_from="湖北 鄂州"))
+        shop = stored(s, sweep, no_licence())
+        listing = stored(s, sweep, listing_item("L1", ship_from="湖北 鄂州"))
         record_verdict(s, sweep, listing, verdict(hit()))
         licence_lead(s, sweep, shop)
-        upsert_shop(s, sweep, shop_item(uscc=VALID_USCC))
+        stored(s, sweep, shop_item(uscc=VALID_USCC))
         s.expire_all()
-        assert regions(s) == (SHANGHAI_YANGPU, [SHANGHAI_YANGPU], [SHANGHAI_YANGPU] * 2)
+        assert regions(s) == (SHANGHAI_YANGPU, [SHANGHAI_YANGPU] * 2)
         # More listings elsewhere do not move a registered seller.
-        upsert_listing(s, sweep, listing_item("L2", ship_from="广东 深圳"))
-        upsert_listing(s, sweep, listing_item("L3", ship_from="广东 深圳"))
+        stored(s, sweep, listing_item("L2", ship_from="广东 深圳"))
+        stored(s, sweep, listing_item("L3", ship_from="广东 深圳"))
         s.expire_all()
         assert regions(s)[0] == SHANGHAI_YANGPU
 
@@ -94,21 +98,23 @@ def test_a_readable_uscc_outranks_the_listings(db_engine):
 def test_a_tie_goes_to_the_earliest_listing_and_a_listing_without_ship_from_follows(db_engine):
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        upsert_listing(s, sweep, listing_item("L1", ship_from="广东 深圳"))
-        upsert_listing(s, sweep, listing_item("L2", ship_from="湖北 鄂州"))
-        unplaced = upsert_listing(s, sweep, listing_item("L3", ship_from=""))
-        (lead,) = record_verdict(s, sweep, unplaced, verdict(hit()))
-        assert (unplaced.region_code, lead.region_code) == (SHENZHEN, SHENZHEN)
+        stored(s, sweep, listing_item("L1", ship_from="广东 深圳"))
+        stored(s, sweep, listing_item("L2", ship_from="湖北 鄂州"))
+        unplaced = stored(s, sweep, listing_item("L3", ship_from=""))
+        record_verdict(s, sweep, unplaced, verdict(hit()))
+        assert unplaced.ship_from_code is None
         s.expire_all()
-        assert regions(s) == (SHENZHEN, [SHENZHEN] * 3, [SHENZHEN])
+        assert regions(s) == (SHENZHEN, [SHENZHEN])
 
 
 def test_a_listing_without_a_shop_keeps_its_own_ship_from(db_engine):
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
         item = listing_item("L1", ship_from="湖北 鄂州", shop_external_id=None, shop_url=None)
-        assert upsert_listing(s, sweep, item).region_code == EZHOU
-        assert upsert_listing(s, sweep, listing_item("L2", ship_from="")).region_code is None
+        record_verdict(s, sweep, stored(s, sweep, item), verdict(hit()))
+        unplaced = listing_item("L2", ship_from="", shop_external_id=None, shop_url=None)
+        record_verdict(s, sweep, stored(s, sweep, unplaced), verdict(hit()))
+        assert sorted(lead_regions(s).values(), key=str) == [EZHOU, None]
 
 
 def test_places_reads_rules_regions_and_uscc():
@@ -126,14 +132,14 @@ def test_places_reads_rules_regions_and_uscc():
 def test_an_ad_seen_before_its_listing_takes_the_listing_region(db_engine, shop_url):
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        ad = upsert_ad(s, sweep, ad_item())  # promotes /item/L00042, not stored yet
+        ad = stored(s, sweep, ad_item())  # promotes /item/L00042, not stored yet
         s.flush()
-        record_verdict(s, sweep, ad, verdict(hit(pack="fake_promotion", rule="unlabelled_ad")))
-        assert s.scalars(select(Lead.region_code).where(Lead.ad_id == ad.id)).one() is None
-        # Ships from 湖北 鄂州; with a shop the region reaches the ad through the shop's move.
-        shop_id = "S007" if shop_url else None
-        upsert_listing(
-            s, sweep, listing_item("L00042", shop_url=shop_url, shop_external_id=shop_id)
+        (lead,) = record_verdict(
+            s, sweep, ad, verdict(hit(pack="fake_promotion", rule="unlabelled_ad"))
         )
+        assert lead_regions(s)[lead.id] is None
+        # Ships from 湖北 鄂州; with a shop the region reaches the ad through the shop.
+        shop_id = "S007" if shop_url else None
+        stored(s, sweep, listing_item("L00042", shop_url=shop_url, shop_external_id=shop_id))
         s.flush()
-        assert s.scalars(select(Lead.region_code).where(Lead.ad_id == ad.id)).one() == "420700"
+        assert lead_regions(s)[lead.id] == "420700"

@@ -9,16 +9,16 @@ import pytest
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
-from store_factories import T0, ad_item, listing_item, new_sweep, shop_item
+from store_factories import T0, ad_item, listing_item, new_sweep, shop_item, stored
 
 from rules.engine import Scorer
+from rules.items import record_of
 from rules.loader import load_packs
 from store.db import session_scope
 from store.leads import list_leads
-from store.models import Lead, RuleHit, Sweep, SweepStatus
-from store.queries import record_verdict, upsert_ad, upsert_listing, upsert_shop
-from store.records import record_of
-from store.rescore import RESCORE_PROFILE, LeadChange, rescore
+from store.models import Lead, RuleHit, Sweep, SweepKind, SweepStatus
+from store.queries import record_verdict
+from store.rescore import LeadChange, rescore
 
 SHIPPED = "2026.11.0"
 NEW = "2026.11.1"
@@ -68,16 +68,13 @@ def items():
     ]
 
 
-UPSERT = {"listing": upsert_listing, "shop": upsert_shop, "ad": upsert_ad}
-
-
 @pytest.fixture
 def swept(db_engine, shipped):
     """The items stored and scored as a sweep with the shipped packs does it."""
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
         for item in items():
-            target = UPSERT[item.kind](s, sweep, item)
+            target = stored(s, sweep, item)
             record_verdict(s, sweep, target, shipped.score(record_of(item)))
     return db_engine
 
@@ -137,7 +134,7 @@ def test_rescore_with_changed_packs_reports_and_writes_the_changes(swept, change
         }
         assert "L1" not in {target for _, target, *_ in hits}
         sweep = s.get_one(Sweep, sweep_id)
-        assert (sweep.profile, sweep.status) == (RESCORE_PROFILE, SweepStatus.finished)
+        assert (sweep.kind, sweep.status) == (SweepKind.rescore, SweepStatus.finished)
         assert sweep.pack_versions == report.versions_after
         assert sweep.stats["leads_cleared"] == 1
         cleared = s.scalars(select(Lead).where(Lead.cleared_at.is_not(None))).one()
@@ -190,7 +187,7 @@ def test_a_cleared_lead_fires_again_under_the_old_packs(swept, changed, shipped)
 def test_a_shop_page_text_is_kept_and_scored_again(db_engine, changed):
     shop = shop_item().model_copy(update={"shop_text": "宇宙第一老字号 统一社会信用代码："})
     with session_scope(db_engine) as s:
-        upsert_shop(s, new_sweep(s), shop)
+        stored(s, new_sweep(s), shop)
     report = rescore(db_engine, changed)
     assert [(c.kind, c.category, c.score) for c in report.added] == [
         ("shop", "fake_promotion", 5.0)
@@ -236,6 +233,6 @@ def test_a_failing_run_marks_its_sweeps_failed(swept, changed):
     with pytest.raises(RuntimeError, match="boom"):
         rescore(swept, Broken())
     with session_scope(swept) as s:
-        sweep = s.scalars(select(Sweep).where(Sweep.profile == RESCORE_PROFILE)).one()
+        sweep = s.scalars(select(Sweep).where(Sweep.kind == SweepKind.rescore)).one()
         assert sweep.status is SweepStatus.failed
         assert sweep.finished_at >= T0 + timedelta(days=1)

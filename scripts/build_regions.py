@@ -1,6 +1,6 @@
 """Build rules/data/regions.csv from the reference admin-division lists (run once, by hand).
 
-    python -m rules.build_regions /work/shared/reference/admin_divisions
+    python scripts/build_regions.py /work/shared/reference/admin_divisions
 
 Current codes come from the 2023 统计用区划代码 (modood, merged 6-digit CSV); historic codes
 and their years from python-stdnum's loc.dat, so that a USCC issued under a code that has since
@@ -14,12 +14,13 @@ import re
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "data" / "regions.csv"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "rules" / "data" / "regions.csv"
 _MARK = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
 _MUNICIPAL_PLACEHOLDERS = {"市辖区", "县"}
 _OUTSIDE_MAINLAND = {"71", "81", "82"}  # absent from the 2023 list, still valid codes
 HEADER = (
-    "# GB/T 2260 region codes. Built by rules/build_regions.py from "
+    "# GB/T 2260 region codes. Built by scripts/build_regions.py from "
     "modood/Administrative-divisions-of-China dist/*.csv @57a0aa9 (国家统计局 2023, WTFPL) "
     "and python-stdnum stdnum/cn/loc.dat @006192e (historic codes with years; data from "
     "zh.wikipedia, CC BY-SA). current=1: in the 2023 list."

@@ -1,0 +1,202 @@
+"""Run one crawl in this process: a sweep of a platform, or a scan of the URLs a person names.
+
+Both are the same flow (``spiders.generic`` → validate → score → store); a scan starts from
+the URLs given, follows no link, and stores only when asked (``keep``). A Twisted reactor
+cannot be restarted, so a process runs one crawl: the CLI calls ``run_sweep`` or
+``run_scan`` once, and tests and benchmarks start ``wangjian sweep --json`` /
+``wangjian scan --json`` as subprocesses. Everything that can fail for the whole crawl (the
+profile, the packs, the database) fails here, before the reactor starts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.http import Response, TextResponse
+
+from crawler.results import ScanReport, ScanResult, SweepResult
+from crawler.scrapy_settings import build_scrapy_settings
+from crawler.settings import Settings
+from pipelines.score import Scored
+from pipelines.store import NotStored
+from rules.engine import Scorer
+from rules.items import WEB_PLATFORM, PageCapture, PageFailure
+from spiders.extract import capture, page_kind
+from spiders.generic import ORIGIN, GenericSpider
+from spiders.generic_page import page_title
+from spiders.profile import PlatformProfile, load_profile
+from store import db
+from store.models import SweepKind
+
+
+def search_terms(scorer: Scorer) -> list[str]:
+    """Every pack's search terms, each once, in pack order."""
+    terms = (t for pack_terms in scorer.packset.search_terms().values() for t in pack_terms)
+    return list(dict.fromkeys(terms))
+
+
+def check_urls(urls: list[str]) -> None:
+    """Refuse, before anything starts, a URL that is not http(s)://host…"""
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url!r}")
+
+
+def run_sweep(
+    profile_path: str | Path,
+    settings: Settings,
+    scorer: Scorer | None = None,
+    base_url: str | None = None,
+    keywords: list[str] | None = None,
+) -> SweepResult:
+    """Crawl the platform ``profile_path`` describes, score and store everything found.
+
+    ``keywords`` replaces the packs' search terms; the profile's browse URLs are always
+    crawled. Returns when the sweep has ended; call once per process.
+    """
+    profile = load_profile(profile_path).with_base_url(base_url)
+    scorer = scorer or Scorer.load(settings.packs_dir)
+    _upgrade(settings)
+    inputs = {
+        "WANGJIAN_PROFILE": profile,
+        "WANGJIAN_KEYWORDS": search_terms(scorer) if keywords is None else list(keywords),
+        "WANGJIAN_SCORER": scorer,
+        "WANGJIAN_SWEEP": _sweep_row(profile, str(profile_path), scorer, SweepKind.sweep),
+    }
+    collector = _crawl(build_scrapy_settings(settings, profile, inputs=inputs), scan=False)
+    return SweepResult.of(collector.stats, collector.failures)
+
+
+def run_scan(
+    urls: list[str],
+    settings: Settings,
+    scorer: Scorer | None = None,
+    profile: str | Path | None = None,
+    render: bool = False,
+    keep: bool = False,
+) -> ScanReport:
+    """Fetch, read and score each URL; with ``keep``, file it all as a sweep of kind scan.
+
+    ``profile`` (a shipped name or a YAML path) reads the URLs that are its listing, shop or
+    search pages; other URLs, and all of them without a profile, are read generically.
+    ``render`` fetches every page through Chromium. Bad URLs raise ``ValueError``; pages that
+    cannot be fetched or read are results with ``error`` set. Call once per process.
+    """
+    urls = list(urls)
+    check_urls(urls)
+    platform = load_profile(profile) if profile else None
+    scorer = scorer or Scorer.load(settings.packs_dir)
+    if not urls:
+        return ScanReport([])
+    if keep:
+        _upgrade(settings)
+    inputs = {
+        "WANGJIAN_PROFILE": platform,
+        "WANGJIAN_URLS": urls,
+        "WANGJIAN_RENDER": render,
+        "WANGJIAN_DEDUPE": False,  # a URL given twice is answered twice
+        "WANGJIAN_SCORER": scorer,
+        "WANGJIAN_SWEEP": _sweep_row(platform, str(profile or ""), scorer, SweepKind.scan),
+    }
+    built = build_scrapy_settings(settings, platform, scan=True, store=keep, inputs=inputs)
+    collector = _crawl(built, scan=True)
+    results = [row for i, url in enumerate(urls) for row in collector.rows(i, url, platform)]
+    sweep = SweepResult.of(collector.stats, collector.failures) if keep else None
+    return ScanReport(results, sweep)
+
+
+def _upgrade(settings: Settings) -> None:
+    engine = db.make_engine(settings.db_url)
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def _sweep_row(
+    profile: PlatformProfile | None, path: str, scorer: Scorer, kind: SweepKind
+) -> dict[str, Any]:
+    """What the store pipeline writes on the sweep row."""
+    return {
+        "platform": profile.code if profile else WEB_PLATFORM,
+        "platform_name": profile.name if profile else "网页（无平台配置）",
+        "base_url": profile.base_url if profile else "",
+        "profile": path or None,
+        "pack_versions": scorer.packset.versions(),
+        "kind": kind.value,
+    }
+
+
+def _crawl(scrapy_settings: dict[str, Any], scan: bool) -> Collector:
+    process = CrawlerProcess(scrapy_settings)
+    crawler = process.create_crawler(GenericSpider)
+    collector = Collector(crawler, scan)
+    process.crawl(crawler)
+    process.start()
+    collector.stats = crawler.stats.get_stats()
+    return collector
+
+
+def _origin(response: Response | Any) -> int | None:
+    """The scan URL a response (or a failure, for errback output) serves."""
+    request = getattr(response, "request", None)
+    return request.meta.get(ORIGIN) if request is not None else None
+
+
+class Collector:
+    """What came out of the pipelines: failures always; for a scan, everything per URL."""
+
+    def __init__(self, crawler, scan: bool) -> None:
+        self.scan = scan
+        self.failures: list[PageFailure] = []
+        self.found: dict[int, list[Scored | PageFailure]] = defaultdict(list)
+        self.pages: dict[int, tuple[PageCapture, str]] = {}
+        self.stats: dict[str, Any] = {}
+        crawler.signals.connect(self._scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self._dropped, signal=signals.item_dropped)
+        if scan:
+            crawler.signals.connect(self._response, signal=signals.response_received)
+
+    def _scraped(self, item: Any, response: Any, spider: Any) -> None:
+        if isinstance(item, PageFailure):
+            self.failures.append(item)
+        if self.scan:
+            self._add(response, item)
+
+    def _dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
+        if isinstance(exception, NotStored):
+            self.failures.append(exception.failure)
+            if self.scan:
+                self._add(response, exception.failure)
+
+    def _add(self, response: Any, found: Scored | PageFailure) -> None:
+        origin = _origin(response)
+        if origin is not None:
+            self.found[origin].append(found)
+
+    def _response(self, response: Response, request: Any, spider: Any) -> None:
+        origin = request.meta.get(ORIGIN)
+        if origin is not None:
+            title = page_title(response) if isinstance(response, TextResponse) else ""
+            self.pages[origin] = (capture(response), title)
+
+    def rows(self, index: int, url: str, profile: PlatformProfile | None) -> list[ScanResult]:
+        """The results of the ``index``-th URL: its page, then what it showed."""
+        kind = page_kind(url, profile)
+        page, title = self.pages.get(index, (None, ""))
+        found = self.found.get(index, [])
+        rows = []
+        if kind == "search" and page and not any(isinstance(f, PageFailure) for f in found):
+            rows.append(ScanResult.of_page(url, kind, page, title))
+        for one in found:
+            if isinstance(one, PageFailure):
+                rows.append(ScanResult.of_page(url, kind, one.page, title, one.text))
+            else:
+                rows.append(ScanResult.of_item(url, one.item, one.verdict))
+        return rows or [ScanResult.of_page(url, kind, page, title, "not fetched")]

@@ -1,0 +1,132 @@
+"""Every Chinese label a person reads, in one place, so that the CLI, exports and reports agree.
+
+Investigators read Chinese; the code and the store speak in ids (``listing``, ``uscc_valid``,
+``wildlife``). Each helper returns its input unchanged when it has no label, so a new id shows
+up as itself rather than as an error or a blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: What was read: a record kind, or a page read without a platform profile (``scan``).
+KIND_LABELS = {
+    "listing": "商品",
+    "shop": "店铺",
+    "ad": "广告",
+    "search": "搜索页",
+    "page": "网页",
+}
+
+#: Where a hit was found: the text fields of a record, or the record as a whole (checks).
+FIELD_LABELS = {
+    "title": "标题",
+    "description": "描述",
+    "shop_text": "店铺页文字",
+    "category": "类目",
+    "record": "记录",
+}
+
+#: How a hit was found.
+VIA_LABELS = {
+    "term": "词条",
+    "regex": "正则",
+    "fuzzy": "近似",
+    "phonetic": "谐音/拼音",
+    "check": "结构检查",
+}
+
+#: Where a lead is in review.
+STATUS_LABELS = {
+    "new": "待核查",
+    "reviewing": "核查中",
+    "referred": "已移送",
+    "dismissed": "已排除",
+}
+
+SWEEP_STATUS_LABELS = {
+    "running": "进行中",
+    "finished": "已完成",
+    "failed": "失败",
+    "interrupted": "已中断",
+}
+
+#: What is wrong when a structural check of rules/checks.py fires; one per registered kind
+#: (tests/test_rules_labels.py fails on a check without one). The check's own note carries the
+#: particulars (which code, which permit); this names the finding in a list of hits.
+CHECK_LABELS = {
+    "licence_present": "未公示营业执照",
+    "licence_text": "营业执照仅以图片公示",
+    "uscc_valid": "统一社会信用代码校验不通过",
+    "permit_present": "未公示所需经营许可证",
+    "discount_ratio": "现价远低于划线价",
+    "ad_label": "付费推广未标明广告",
+}
+
+#: Titles of the shipped packs (rules/packs/*.yaml), for places that have no pack set loaded.
+#: Must equal each pack's ``title``: tests/test_rules_labels.py compares them.
+CATEGORY_LABELS = {
+    "license_display": "亮照亮证",
+    "fake_promotion": "虚假宣传与违规促销",
+    "prohibited_goods": "禁限售商品",
+    "wildlife": "野生动植物及其制品",
+}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def field_label(field: str) -> str:
+    return FIELD_LABELS.get(field, field)
+
+
+def via_label(via: str) -> str:
+    return VIA_LABELS.get(via, via)
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def sweep_status_label(status: str) -> str:
+    return SWEEP_STATUS_LABELS.get(status, status)
+
+
+def check_label(kind: str) -> str:
+    return CHECK_LABELS.get(kind, kind)
+
+
+def category_label(pack_id: str, titles: Mapping[str, str] | None = None) -> str:
+    """The pack's title: from ``titles`` (the packs loaded, custom ones included), else the
+    shipped title, else the id."""
+    if titles and titles.get(pack_id):
+        return titles[pack_id]
+    return CATEGORY_LABELS.get(pack_id, pack_id)
+
+
+def hit_label(matched: str, term: str, via: str) -> str:
+    """What to show for one hit in a summary: the seller's text, or what a check found."""
+    if via == "check":
+        return check_label(term)
+    # A stored hit may have lost its span text; the listed term still says what matched.
+    return matched or term
+
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "CHECK_LABELS",
+    "FIELD_LABELS",
+    "KIND_LABELS",
+    "STATUS_LABELS",
+    "SWEEP_STATUS_LABELS",
+    "VIA_LABELS",
+    "category_label",
+    "check_label",
+    "field_label",
+    "hit_label",
+    "kind_label",
+    "status_label",
+    "sweep_status_label",
+    "via_label",
+]

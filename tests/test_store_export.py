@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from store.export import write_leads
+from store.leads import LeadRow
+
+SEEN = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+
+
+def row(lead_id: int, category: str, kind: str, status: str, title: str) -> LeadRow:
+    return LeadRow(
+        id=lead_id,
+        category=category,
+        score=5.0,
+        status=status,
+        pack_version="2026.1.0",
+        region_code=None,
+        region_name=None,
+        kind=kind,
+        platform="demo",
+        external_id=f"X{lead_id}",
+        url=f"http://127.0.0.1/x/{lead_id}",
+        title=title,
+        shop_name=None,
+        uscc=None,
+        first_seen=SEEN,
+        last_seen=SEEN,
+        matched="象牙",
+    )
+
+
+def test_csv_reads_in_chinese_and_keeps_formulas_as_text():
+    rows = [
+        row(1, "wildlife", "listing", "new", "正品象牙手镯"),
+        row(2, "my_pack", "shop", "referred", "=HYPERLINK(1)"),
+        row(3, "odd_pack", "ad", "odd_status", "广告"),
+    ]
+    out = io.StringIO()
+    write_leads(rows, "csv", out, labels={"my_pack": "自定义包"})
+    lines = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["类别"], r["对象"], r["状态"]) for r in lines] == [
+        ("野生动植物及其制品", "商品", "待核查"),  # shipped title without any labels given
+        ("自定义包", "店铺", "已移送"),
+        ("odd_pack", "广告", "odd_status"),
+    ]
+    assert lines[1]["标题/店铺名"] == "'=HYPERLINK(1)"
