@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from crawler.settings import Settings, SettingsError
 from rules.errors import validation_problems
-from rules.labels import STATUS_LABELS, category_label, field_label, kind_label, status_label
+from rules.labels import STATUS_LABELS, category_label, status_label
 from rules.record import Record
 
 STATUS_CHOICES = list(STATUS_LABELS)
@@ -476,22 +476,6 @@ def rules_eval(input_path: str, packs_dir) -> None:
 # ---------------------------------------------------------------- sweeps
 
 
-def print_sweep(result, seconds: float | None = None) -> None:
-    took = f"，用时 {seconds:.1f} 秒" if seconds is not None else ""
-    status = "完成" if result.status == "finished" else f"中断（{result.close_reason}）"
-    read = f"，网页 {result.pages_read}" if result.pages_read else ""
-    click.echo(
-        f"扫描{status}: 页面 {result.pages}，商品 {result.listings}，店铺 {result.shops}，"
-        f"广告 {result.ads}{read}，浏览器渲染 {result.rendered}，错误 {result.errors}{took}"
-    )
-    for error in result.error_list[:10]:
-        click.echo(
-            f"  错误 {error.get('url', '')}: {error.get('kind', '')} {error.get('message', '')}"
-        )
-    if result.errors > 10:
-        click.echo(f"  … 另有 {result.errors - 10} 个错误")
-
-
 def sweep_exit(result) -> Exit:
     """Interrupted beats partial: a sweep that stopped early is not done, errors or not."""
     if result.status != "finished":
@@ -532,37 +516,15 @@ def demo(size: int, seed: int, packs_dir) -> None:
       wangjian demo
       wangjian demo --size 2000 --seed 11
     """
-    from tabulate import tabulate
 
     from crawler.demo.sweep import run_demo
-    from rules.evaluate import percent
 
     settings = load_settings(packs_dir=packs_dir)
     scorer = load_scorer(settings.packs_dir)
     labels = titles_of(scorer)
     report = _guarded(lambda: run_demo(settings, size=size, seed=seed, scorer=scorer))
-    print_sweep(report.sweep, report.seconds)
-    click.echo(f"\n线索 {len(report.leads)} 条，按类别与属地（省）：")
-    rows = [
-        (category_label(r.category, labels), r.province_name or "未知属地", r.count)
-        for r in report.summary
-    ]
-    click.echo(tabulate(rows, headers=("类别", "属地", "线索数")))
-    click.echo("\n与演示商城的真实答案对比：")
-    table = []
-    for score in [*report.comparison.by_category.values(), report.comparison.total()]:
-        name = "合计" if score.category == "all" else category_label(score.category, labels)
-        table.append(
-            (
-                name,
-                score.tp + score.fn,
-                score.tp + score.fp,
-                score.tp,
-                percent(score.precision),
-                percent(score.recall),
-            )
-        )
-    click.echo(tabulate(table, headers=("类别", "应发现", "发现", "正确", "精确率", "召回率")))
+    click.echo(report.sweep.render(report.seconds), nl=False)
+    click.echo(report.render(labels), nl=False)
     click.echo(f"\n数据库: {settings.db_url}")
     click.echo(
         "查看线索: wangjian leads list    导出: wangjian leads list --format csv -o leads.csv"
@@ -616,45 +578,11 @@ def sweep(profile, base_url, keywords, max_pages, as_json, packs_dir, database_u
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
-        print_sweep(result, time.monotonic() - started)
+        click.echo(result.render(time.monotonic() - started), nl=False)
         labels = titles_of(scorer)
         for category, count in sorted(result.leads.items()):
             click.echo(f"  {category_label(category, labels)}: {count}")
     raise SystemExit(sweep_exit(result))
-
-
-def print_scan_result(result, labels: dict[str, str]) -> None:
-    from rules.explain import mark
-
-    head = f"{result.url}  {kind_label(result.kind)}"
-    if result.external_id:
-        head += f" {result.external_id}"
-    click.echo(head + (f"  「{result.title}」" if result.title else ""))
-    if result.error:
-        click.echo(f"  错误: {result.error}")
-        return
-    verdict = result.verdict
-    if verdict is None:
-        click.echo("  （搜索页：其中的广告见下）")
-        return
-    if verdict.lead:
-        found = "、".join(
-            f"{category_label(c, labels)} {verdict.pack_scores[c]:g}" for c in verdict.categories
-        )
-        click.echo(f"  结论: 线索（{found}）")
-    else:
-        click.echo("  结论: 未达线索阈值" + ("（有命中，见下）" if verdict.hits else "，无命中"))
-    for hit in verdict.hits:
-        where = "结构检查"
-        text = getattr(result.record, hit.field, None) if result.record else None
-        if isinstance(text, str) and hit.start >= 0:
-            where = f"{field_label(hit.field)}: {mark(text, hit.start, hit.end)}"
-        note = f"  {hit.note}" if hit.note else ""
-        click.echo(f"  命中 [{hit.rule_id}] 权重 {hit.weight:g} {where}{note}")
-    rendered = "，经浏览器渲染" if result.rendered else ""
-    click.echo(
-        f"  页面 SHA-256 {result.sha256}，抓取于 {result.fetched_at:%Y-%m-%d %H:%M:%S %Z}{rendered}"
-    )
 
 
 @main.command("scan")
@@ -700,7 +628,7 @@ def scan(urls, profile, render, keep, as_json, packs_dir, database_url) -> None:
     else:
         labels = titles_of(scorer)
         for result in report.results:
-            print_scan_result(result, labels)
+            click.echo(result.render(labels), nl=False)
         if report.sweep is not None:
             click.echo(f"已存档为扫描记录 {report.sweep.sweep_id}（数据库: {settings.db_url}）")
     if report.sweep is not None and report.sweep.status != "finished":

@@ -1,7 +1,8 @@
 """What a crawl reports: a sweep's counts and failures, a scan's answer for each URL.
 
 Built by ``crawler.run`` after the crawl from Scrapy's stats (counts only) and from what its
-``Collector`` saw go through the pipelines.
+``Collector`` saw go through the pipelines; ``to_dict`` for scripts, ``render`` in Chinese
+for people.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from rules.explain import mark
 from rules.items import PageCapture, PageFailure, record_of
+from rules.labels import category_label, field_label, kind_label
 from rules.record import Record, Verdict
 from store.models import SweepStatus
 
@@ -55,6 +58,21 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def render(self, seconds: float | None = None) -> str:
+        """One summary line, then the first failures."""
+        took = f"，用时 {seconds:.1f} 秒" if seconds is not None else ""
+        status = "完成" if self.status == "finished" else f"中断（{self.close_reason}）"
+        read = f"，网页 {self.pages_read}" if self.pages_read else ""
+        lines = [
+            f"扫描{status}: 页面 {self.pages}，商品 {self.listings}，店铺 {self.shops}，"
+            f"广告 {self.ads}{read}，浏览器渲染 {self.rendered}，错误 {self.errors}{took}"
+        ]
+        for error in self.error_list[:10]:
+            lines.append(f"  错误 {error['url']}: {error['kind']} {error['message']}")
+        if self.errors > 10:
+            lines.append(f"  … 另有 {self.errors - 10} 个错误")
+        return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -132,6 +150,43 @@ class ScanResult:
             "sha256": self.sha256,
             "fetched_at": self.fetched_at.isoformat(),
         }
+
+    def render(self, titles: dict[str, str] | None = None) -> str:
+        """The verdict and every hit, the span marked in the seller's text."""
+        head = f"{self.url}  {kind_label(self.kind)}"
+        if self.external_id:
+            head += f" {self.external_id}"
+        lines = [head + (f"  「{self.title}」" if self.title else "")]
+        verdict = self.verdict
+        if self.error:
+            lines.append(f"  错误: {self.error}")
+        elif verdict is None:
+            lines.append("  （搜索页：其中的广告见下）")
+        else:
+            lines += self._verdict_lines(verdict, titles)
+        return "\n".join(lines) + "\n"
+
+    def _verdict_lines(self, verdict: Verdict, titles: dict[str, str] | None) -> list[str]:
+        if verdict.lead:
+            found = "、".join(
+                f"{category_label(c, titles)} {verdict.pack_scores[c]:g}"
+                for c in verdict.categories
+            )
+            lines = [f"  结论: 线索（{found}）"]
+        else:
+            lines = ["  结论: 未达线索阈值" + ("（有命中，见下）" if verdict.hits else "，无命中")]
+        for hit in verdict.hits:
+            where = "结构检查"
+            text = getattr(self.record, hit.field, None) if self.record else None
+            if isinstance(text, str) and hit.start >= 0:
+                where = f"{field_label(hit.field)}: {mark(text, hit.start, hit.end)}"
+            note = f"  {hit.note}" if hit.note else ""
+            lines.append(f"  命中 [{hit.rule_id}] 权重 {hit.weight:g} {where}{note}")
+        rendered = "，经浏览器渲染" if self.rendered else ""
+        lines.append(
+            f"  页面 SHA-256 {self.sha256}，抓取于 {self.fetched_at:%Y-%m-%d %H:%M:%S %Z}{rendered}"
+        )
+        return lines
 
 
 @dataclass

@@ -141,7 +141,7 @@ class GenericSpider(scrapy.Spider):
         try:
             page = extract_search(response, self.profile)
         except ExtractionError as exc:
-            yield self._extraction_failed(exc)
+            yield self._extraction_failed(exc, response)
             return
         yield from page.ads
         if not self.follow:

@@ -145,19 +145,24 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_unreachable_url_is_reported_and_the_sweep_finishes(demo, tmp_path):
+def test_unreachable_and_missing_pages_are_reported_and_the_sweep_finishes(demo, tmp_path):
     dead = f"http://127.0.0.1:{_closed_port()}/search?q="
-    path = profile_variant(tmp_path, lambda d: d["search"].update(browse=[dead]))
+    missing = f"{demo.url}/search/gone?q="  # the demo answers 404
+    path = profile_variant(tmp_path, lambda d: d["search"].update(browse=[dead, missing]))
     listing = CATALOG.listings["L00001"]
     db_url = f"sqlite:///{tmp_path / 'dead.db'}"
-    # Finished (it ran out of pages), but a page failed: exit code 4 tells a scheduler so.
+    # Finished (it ran out of pages), but pages failed: exit code 4 tells a scheduler so.
     result = sweep(path, demo.url, db_url, "--keyword", listing.title, code=4)
-    assert result["status"] == "finished"
-    assert result["errors"] == 1
-    assert result["error_list"] == [{"url": dead, "kind": "fetch", "message": "connection refused"}]
+    assert (result["status"], result["errors"]) == ("finished", 2)
+    assert sorted(result["error_list"], key=lambda e: e["kind"]) == [
+        {"url": dead, "kind": "fetch", "message": "connection refused"},
+        {"url": missing, "kind": "http", "message": "HTTP 404"},
+    ]
     with session_scope(make_engine(db_url)) as s:
         stored = s.scalars(select(Sweep)).one()
-        assert stored.stats["failures"] == result["error_list"]
+        assert sorted(stored.stats["failures"], key=lambda e: e["kind"]) == sorted(
+            result["error_list"], key=lambda e: e["kind"]
+        )
     assert "L00001" in rows(db_url, Listing)
 
 

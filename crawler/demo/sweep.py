@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tabulate import tabulate
+
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
 from crawler.groundtruth import Comparison, compare
@@ -16,6 +18,8 @@ from crawler.results import SweepResult
 from crawler.run import run_sweep
 from crawler.settings import Settings
 from rules.engine import Scorer
+from rules.evaluate import percent
+from rules.labels import category_label
 from store.db import make_engine, session_scope
 from store.leads import LeadRow, SummaryRow, lead_summary, list_leads
 
@@ -29,6 +33,25 @@ class DemoReport:
     summary: list[SummaryRow]  # leads by category and province
     comparison: Comparison
     seconds: float
+
+    def render(self, titles: dict[str, str] | None = None) -> str:
+        """The leads by category and province, then the grading against the ground truth."""
+        by_region = [
+            (category_label(r.category, titles), r.province_name or "未知属地", r.count)
+            for r in self.summary
+        ]
+        grading = []
+        for score in [*self.comparison.by_category.values(), self.comparison.total()]:
+            name = "合计" if score.category == "all" else category_label(score.category, titles)
+            found = (score.tp + score.fn, score.tp + score.fp, score.tp)
+            grading.append((name, *found, percent(score.precision), percent(score.recall)))
+        return (
+            f"\n线索 {len(self.leads)} 条，按类别与属地（省）：\n"
+            + tabulate(by_region, headers=("类别", "属地", "线索数"))
+            + "\n\n与演示商城的真实答案对比：\n"
+            + tabulate(grading, headers=("类别", "应发现", "发现", "正确", "精确率", "召回率"))
+            + "\n"
+        )
 
 
 def run_demo(
