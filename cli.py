@@ -33,6 +33,7 @@ class Exit(enum.IntEnum):
     INTERRUPTED = 3  # the sweep stopped before its end (Ctrl-C, --max-pages, shutdown)
     PARTIAL = 4  # it ran, but some pages could not be fetched, read or stored
     INTERNAL = 5  # a bug in wangjian (the traceback is printed): please report it
+    UNREACHABLE = 6  # it ran to its end, but not one page answered: site down or URL wrong
 
 
 EXIT_CODES = """\b
@@ -42,7 +43,8 @@ Exit codes (the same for every command):
   2  bad arguments, settings, profile, pack or database; nothing was done
   3  the sweep stopped before its end (Ctrl-C, --max-pages)
   4  it ran, but some pages could not be fetched, read or stored
-  5  a bug in wangjian (the traceback is printed)"""
+  5  a bug in wangjian (the traceback is printed)
+  6  not one page answered: the site is down or the URL is wrong"""
 
 
 class Command(click.Command):
@@ -115,16 +117,23 @@ def run() -> None:
 # ---------------------------------------------------------------- database
 
 
-def open_store(settings: Settings, upgrade: bool = False):
-    """An engine for the configured database; StoreError becomes a one-line user error."""
-    from store.db import StoreError, check_connection, make_engine
+def open_store(settings: Settings, upgrade: bool = False, schema: bool = True):
+    """An engine for the configured database; StoreError becomes a one-line user error.
+
+    ``upgrade`` creates the database or migrates it (commands that fill it). Without it the
+    database must exist, and with ``schema`` be at the newest revision: a command that reads
+    or edits what is stored creates no file and says what to run instead.
+    """
+    from store.db import StoreError, check_connection, make_engine, require_head
     from store.db import upgrade as upgrade_db
 
     try:
-        engine = make_engine(settings.db_url)
+        engine = make_engine(settings.db_url, create=upgrade)
         check_connection(engine)
         if upgrade:
             upgrade_db(engine)
+        elif schema:
+            require_head(engine)
     except StoreError as exc:
         raise UserError(str(exc)) from None
     return engine
@@ -164,7 +173,7 @@ def db_check(database_url: str | None) -> None:
     from store.db import check
 
     settings = load_settings(database_url=database_url)
-    differences = check(open_store(settings))
+    differences = check(open_store(settings, schema=False))  # an old schema is a finding
     if differences:
         for difference in differences:
             click.echo(f"differs: {difference}", err=True)
@@ -242,7 +251,7 @@ def leads_list(category, region, since, status, fmt, output, include_cleared, da
     settings = load_settings(database_url=database_url)
     engine = open_store(settings)
     labels = pack_titles(settings.packs_dir)
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:  # never waits for a sweep
         rows = list_leads(
             session,
             category=category,
@@ -478,6 +487,8 @@ def rules_eval(input_path: str, packs_dir) -> None:
 
 def sweep_exit(result) -> Exit:
     """Interrupted beats partial: a sweep that stopped early is not done, errors or not."""
+    if result.status == "unreachable":
+        return Exit.UNREACHABLE
     if result.status != "finished":
         return Exit.INTERRUPTED
     return Exit.PARTIAL if result.errors else Exit.OK
@@ -631,9 +642,135 @@ def scan(urls, profile, render, keep, as_json, packs_dir, database_url) -> None:
             click.echo(result.render(labels), nl=False)
         if report.sweep is not None:
             click.echo(f"已存档为扫描记录 {report.sweep.sweep_id}（数据库: {settings.db_url}）")
-    if report.sweep is not None and report.sweep.status != "finished":
+    if report.sweep is not None and report.sweep.status == "interrupted":
         raise SystemExit(Exit.INTERRUPTED)
     raise SystemExit(Exit.PARTIAL if report.failed else Exit.OK)
+
+
+@main.group(cls=Group, context_settings=CONTEXT)
+def profile() -> None:
+    """Platform profiles: try one on real pages while writing it (spiders/FORMAT.md)."""
+
+
+@profile.command("check")
+@click.argument("profile_path", metavar="PROFILE")
+@click.argument("urls", metavar="URL...", nargs=-1, required=True)
+@click.option("--render", is_flag=True, help="Fetch every page through Chromium.")
+def profile_check(profile_path: str, urls, render: bool) -> None:
+    """Fetch URLs and print what every selector of PROFILE extracted (exit 4 if a required
+    field found nothing or a page failed).
+
+    \b
+    Example:
+      wangjian profile check spiders/profiles/demo.yaml http://127.0.0.1:8000/item/L00042
+    """
+    from crawler.run import check_urls, run_profile_check
+    from rules.labels import kind_label
+    from spiders.field_report import render_report
+
+    try:
+        check_urls(list(urls))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    settings = load_settings()
+    checks = _guarded(lambda: run_profile_check(list(urls), settings, profile_path, render))
+    for check in checks:
+        rendered = "，经浏览器渲染" if check.rendered else ""
+        click.echo(f"{check.url}  {kind_label(check.kind)}{rendered}")
+        if check.error:
+            click.echo(f"  错误: {check.error}")
+        click.echo(render_report(check.readings), nl=False)
+    raise SystemExit(Exit.PARTIAL if any(c.missing for c in checks) else Exit.OK)
+
+
+@main.group(cls=Group, context_settings=CONTEXT)
+def sweeps() -> None:
+    """The history of sweeps: what each one fetched, found and could not read."""
+
+
+@sweeps.command("list")
+@click.option("--platform", help="Only sweeps of this platform code, e.g. demo.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many.")
+@json_option
+@db_option
+def sweeps_list(platform, limit, as_json, database_url) -> None:
+    """List sweeps, newest first, with their status and counts.
+
+    \b
+    Example:
+      wangjian sweeps list --platform demo
+    """
+    from dataclasses import asdict
+
+    from tabulate import tabulate
+
+    from rules.labels import sweep_kind_label, sweep_status_label
+    from store.db import session_scope
+    from store.history import list_sweeps
+
+    engine = open_store(load_settings(database_url=database_url))
+    with session_scope(engine) as session:
+        rows = list_sweeps(session, platform=platform, limit=limit)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, default=str))
+        return
+    table = [
+        (
+            r.id,
+            r.platform,
+            sweep_kind_label(r.kind),
+            sweep_status_label(r.status),
+            f"{r.started_at.astimezone():%Y-%m-%d %H:%M}",
+            r.pages,
+            r.listings,
+            r.leads,
+            r.errors,
+        )
+        for r in rows
+    ]
+    headers = ("编号", "平台", "类型", "状态", "开始时间", "页面", "商品", "线索", "错误")
+    click.echo(tabulate(table, headers=headers) if rows else "还没有巡查记录。")
+
+
+@sweeps.command("show")
+@click.argument("sweep_id", type=int)
+@json_option
+@db_option
+def sweeps_show(sweep_id: int, as_json: bool, database_url) -> None:
+    """Show one sweep: counts, failures by kind, and the pages that failed.
+
+    \b
+    Example:
+      wangjian sweeps show 3
+    """
+    from dataclasses import asdict
+
+    from rules.labels import sweep_status_label
+    from store.db import session_scope
+    from store.errors import StoreError
+    from store.history import get_sweep
+
+    engine = open_store(load_settings(database_url=database_url))
+    try:
+        with session_scope(engine) as session:
+            row = get_sweep(session, sweep_id)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(asdict(row), ensure_ascii=False, default=str, indent=1))
+        return
+    ended = f"{row.finished_at.astimezone():%Y-%m-%d %H:%M:%S}" if row.finished_at else "—"
+    click.echo(
+        f"巡查 {row.id}  平台 {row.platform}  状态 {sweep_status_label(row.status)}"
+        f"（{row.close_reason or '—'}）\n"
+        f"开始 {row.started_at.astimezone():%Y-%m-%d %H:%M:%S}  结束 {ended}\n"
+        f"页面 {row.pages}，商品 {row.listings}，店铺 {row.shops}，广告 {row.ads}，"
+        f"线索 {row.leads}，错误 {row.errors}"
+    )
+    for kind, count in sorted(row.failures_by_kind.items()):
+        click.echo(f"  {kind}: {count}")
+    for failure in row.failures:
+        click.echo(f"  错误 {failure['url']}: {failure['kind']} {failure['message']}")
 
 
 @main.command("rescore")

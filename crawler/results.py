@@ -35,16 +35,20 @@ class SweepResult:
     leads: dict[str, int] = field(default_factory=dict)  # items that became leads, by category
     errors: int = 0
     error_list: list[dict[str, str]] = field(default_factory=list)  # url, kind, message
+    failed_share: float = 0.0  # failed pages over pages tried (answered or not)
 
     @classmethod
     def of(cls, stats: dict[str, Any], failures: list[PageFailure]) -> SweepResult:
         reason = stats.get("finish_reason", "unknown")
         prefix = "wangjian/leads/"
+        pages = stats.get("response_received_count", 0)
+        errors = stats.get("wangjian/errors", 0) + stats.get("spider_exceptions/count", 0)
+        tried = pages + stats.get("wangjian/errors/fetch", 0)
         return cls(
             sweep_id=stats.get("wangjian/sweep_id"),
-            status=SweepStatus.after(reason).value,
+            status=SweepStatus.after(reason, stats).value,
             close_reason=reason,
-            pages=stats.get("response_received_count", 0),
+            pages=pages,
             listings=stats.get("wangjian/items/listing", 0),
             shops=stats.get("wangjian/items/shop", 0),
             ads=stats.get("wangjian/items/ad", 0),
@@ -52,8 +56,9 @@ class SweepResult:
             pages_read=stats.get("wangjian/items/page", 0),
             leads={k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)},
             # Exceptions in our own code are errors too, though they are not a page's fault.
-            errors=stats.get("wangjian/errors", 0) + stats.get("spider_exceptions/count", 0),
+            errors=errors,
             error_list=[f.summary() for f in failures[:MAX_LISTED]],
+            failed_share=round(min(1.0, errors / tried), 4) if tried else float(errors > 0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,7 +67,10 @@ class SweepResult:
     def render(self, seconds: float | None = None) -> str:
         """One summary line, then the first failures."""
         took = f"，用时 {seconds:.1f} 秒" if seconds is not None else ""
-        status = "完成" if self.status == "finished" else f"中断（{self.close_reason}）"
+        status = {
+            "finished": "完成" + (f"，{self.failed_share:.1%} 的页面失败" if self.errors else ""),
+            "unreachable": "失败：没有一个页面得到响应（网站无法访问或网址有误）",
+        }.get(self.status, f"中断（{self.close_reason}）")
         read = f"，网页 {self.pages_read}" if self.pages_read else ""
         lines = [
             f"扫描{status}: 页面 {self.pages}，商品 {self.listings}，店铺 {self.shops}，"

@@ -11,6 +11,7 @@ profile, the packs, the database) fails here, before the reactor starts.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,11 +27,13 @@ from pipelines.score import Scored
 from pipelines.store import NotStored
 from rules.engine import Scorer
 from rules.items import WEB_PLATFORM, PageCapture, PageFailure
+from rules.model import PackSet
 from spiders.extract import capture, page_kind
+from spiders.field_report import FieldReading, field_report
 from spiders.generic import ORIGIN, GenericSpider
 from spiders.generic_page import page_title
 from spiders.profile import PlatformProfile, load_profile
-from store import db
+from store import db, running
 from store.models import SweepKind
 
 
@@ -62,12 +65,13 @@ def run_sweep(
     """
     profile = load_profile(profile_path).with_base_url(base_url)
     scorer = scorer or Scorer.load(settings.packs_dir)
-    _upgrade(settings)
+    row = _sweep_row(profile, str(profile_path), scorer, SweepKind.sweep)
+    row["sweep_id"] = _begin(settings, row)
     inputs = {
         "WANGJIAN_PROFILE": profile,
         "WANGJIAN_KEYWORDS": search_terms(scorer) if keywords is None else list(keywords),
         "WANGJIAN_SCORER": scorer,
-        "WANGJIAN_SWEEP": _sweep_row(profile, str(profile_path), scorer, SweepKind.sweep),
+        "WANGJIAN_SWEEP": row,
     }
     collector = _crawl(build_scrapy_settings(settings, profile, inputs=inputs), scan=False)
     return SweepResult.of(collector.stats, collector.failures)
@@ -111,10 +115,79 @@ def run_scan(
     return ScanReport(results, sweep)
 
 
+@dataclass
+class ProfileCheck:
+    """What the profile's selectors found on one page (``wangjian profile check``)."""
+
+    url: str
+    kind: str
+    readings: list[FieldReading]
+    error: str | None = None
+    rendered: bool = False
+
+    @property
+    def missing(self) -> bool:
+        return self.error is not None or any(r.missing for r in self.readings)
+
+
+def run_profile_check(
+    urls: list[str], settings: Settings, profile: str | Path, render: bool = False
+) -> list[ProfileCheck]:
+    """Fetch each URL as a scan does (Chromium where the render rule says, or ``render``)
+    and report what every selector of ``profile`` extracted from it. Call once per process."""
+    urls = list(urls)
+    check_urls(urls)
+    platform = load_profile(profile)
+    inputs = {
+        "WANGJIAN_PROFILE": platform,
+        "WANGJIAN_URLS": urls,
+        "WANGJIAN_RENDER": render,
+        "WANGJIAN_DEDUPE": False,
+        "WANGJIAN_SCORER": Scorer(PackSet()),  # nothing to score: only the fields matter
+    }
+    built = build_scrapy_settings(settings, platform, scan=True, store=False, inputs=inputs)
+    collector = _crawl(built, scan=True)
+    checks = []
+    for index, url in enumerate(urls):
+        kind = page_kind(url, platform)
+        response = collector.responses.get(index)
+        failure = next(
+            (f for f in collector.found.get(index, []) if isinstance(f, PageFailure)), None
+        )
+        if response is None or not isinstance(response, TextResponse):
+            error = failure.text if failure else "not fetched"
+            checks.append(ProfileCheck(url, kind, [], error))
+            continue
+        readings = field_report(response, platform)
+        error = failure.text if failure and failure.reason != "extraction" else None
+        checks.append(ProfileCheck(url, kind, readings, error, "playwright" in response.flags))
+    return checks
+
+
 def _upgrade(settings: Settings) -> None:
     engine = db.make_engine(settings.db_url)
     try:
         db.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def _begin(settings: Settings, row: dict[str, Any]) -> int:
+    """Upgrade the database and open the sweep's row, refusing a second running sweep of
+    the platform (``store.running``); the sweep's id."""
+    engine = db.make_engine(settings.db_url)
+    try:
+        db.upgrade(engine)
+        with db.session_scope(engine) as s:
+            sweep = running.begin_sweep(
+                s,
+                row["platform"],
+                row["platform_name"],
+                row["base_url"],
+                row["profile"],
+                row["pack_versions"],
+            )
+            return sweep.id
     finally:
         engine.dispose()
 
@@ -157,6 +230,7 @@ class Collector:
         self.failures: list[PageFailure] = []
         self.found: dict[int, list[Scored | PageFailure]] = defaultdict(list)
         self.pages: dict[int, tuple[PageCapture, str]] = {}
+        self.responses: dict[int, Response] = {}  # the last response of each scan URL
         self.stats: dict[str, Any] = {}
         crawler.signals.connect(self._scraped, signal=signals.item_scraped)
         crawler.signals.connect(self._dropped, signal=signals.item_dropped)
@@ -185,6 +259,7 @@ class Collector:
         if origin is not None:
             title = page_title(response) if isinstance(response, TextResponse) else ""
             self.pages[origin] = (capture(response), title)
+            self.responses[origin] = response
 
     def rows(self, index: int, url: str, profile: PlatformProfile | None) -> list[ScanResult]:
         """The results of the ``index``-th URL: its page, then what it showed."""

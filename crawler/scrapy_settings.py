@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from spiders.profile import PlatformProfile
 
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+MIB = 1024 * 1024
 
 #: Chromium flags for unattended sweeps: no GPU, no sandbox (containers), no traffic of its own.
 CHROMIUM_ARGS = [
@@ -47,13 +48,12 @@ _SCAN_FINAL_FAILURES = {
 
 #: What an ad-hoc scan changes: a user waits for the answer, so a dead host fails fast
 #: instead of holding the run, and every page given is read.
+SCAN_TIMEOUT_S = 15.0
 SCAN_OVERRIDES: dict[str, Any] = {
-    "DOWNLOAD_TIMEOUT": 15,
     "RETRY_TIMES": 1,
     "RETRY_EXCEPTIONS": [
         e for e in default_settings.RETRY_EXCEPTIONS if e not in _SCAN_FINAL_FAILURES
     ],
-    "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 15_000,
     "CLOSESPIDER_PAGECOUNT": 0,
     # A scan fetches only the pages a person named and follows no link: robots.txt governs
     # crawlers, and fetching it first doubled the wait on hosts that never answer.
@@ -63,6 +63,12 @@ SCAN_OVERRIDES: dict[str, Any] = {
 DOWNLOADER_MIDDLEWARES = {
     # After HttpCompressionMiddleware (590), so it sees the decompressed body.
     "crawler.encoding.UndeclaredCharsetMiddleware": 580,
+    # Scrapy's retry, with a wait before each retry (Retry-After honoured).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.BackoffRetryMiddleware": 550,
+    # Scrapy's redirects, with a loop reported instead of dropped as a duplicate.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirects.LoopAwareRedirectMiddleware": 600,
 }
 
 
@@ -109,6 +115,7 @@ def build_scrapy_settings(
     read in ``from_crawler`` (the profile, keywords, scorer, what the sweep row says).
     """
     built = _static()
+    timeout = min(settings.download_timeout, SCAN_TIMEOUT_S) if scan else settings.download_timeout
     chromium = settings.chromium_path()
     if chromium:
         built["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] = chromium
@@ -118,6 +125,13 @@ def build_scrapy_settings(
         # Each Chromium page costs memory; a few at a time is plenty for the pages needing it.
         PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=min(settings.concurrency, 4),
         DOWNLOAD_DELAY=settings.download_delay,
+        DOWNLOAD_TIMEOUT=timeout,
+        PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=timeout * 1000,
+        DOWNLOAD_MAXSIZE=int(settings.max_page_mb * MIB),
+        DOWNLOAD_WARNSIZE=int(settings.max_page_mb * MIB / 2),
+        RETRY_TIMES=settings.retry_times,
+        RETRY_BACKOFF_S=settings.retry_backoff,
+        RETRY_MAX_WAIT_S=settings.retry_max_wait,
         CLOSESPIDER_PAGECOUNT=settings.max_pages,
         LOG_LEVEL=settings.log_level,
     )

@@ -48,6 +48,21 @@ class Settings(BaseSettings):
     max_pages: int = Field(
         0, ge=0, description="Stop a sweep after this many responses (0: no limit)."
     )
+    download_timeout: float = Field(
+        30.0, gt=0, description="Seconds a page may take before it counts as a timeout."
+    )
+    retry_times: int = Field(
+        4, ge=0, le=20, description="Retries of a page that failed in a way worth retrying."
+    )
+    retry_backoff: float = Field(
+        1.0, ge=0, description="Seconds before the first retry, doubled for each next one."
+    )
+    retry_max_wait: float = Field(
+        60.0, ge=0, description="Longest wait before a retry, Retry-After included."
+    )
+    max_page_mb: float = Field(
+        10.0, gt=0, description="Pages larger than this (in MiB) are refused, not read."
+    )
     log_level: str = Field("WARNING", description="Scrapy log level.")
 
     @field_validator("database_url")

@@ -26,7 +26,7 @@ from pipelines.score import Scored
 from pipelines.writer import BatchWriter
 from rules.items import PageFailure
 from store import db, queries
-from store.models import SweepStatus
+from store.models import Sweep, SweepStatus
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +66,18 @@ class StorePipeline:
         info = self.sweep_info
         self.engine = db.make_engine(self.database_url)
         with db.session_scope(self.engine) as s:
-            self.sweep = queries.start_sweep(
-                s,
-                info["platform"],
-                info.get("platform_name") or info["platform"],
-                info.get("base_url") or "",
-                info.get("profile"),
-                info.get("pack_versions") or {},
-                kind=info.get("kind", "sweep"),
-            )
+            if info.get("sweep_id"):  # opened by the runner (one running sweep a platform)
+                self.sweep = s.get_one(Sweep, info["sweep_id"])
+            else:
+                self.sweep = queries.start_sweep(
+                    s,
+                    info["platform"],
+                    info.get("platform_name") or info["platform"],
+                    info.get("base_url") or "",
+                    info.get("profile"),
+                    info.get("pack_versions") or {},
+                    kind=info.get("kind", "sweep"),
+                )
         self.stats.set_value("wangjian/sweep_id", self.sweep.id)
         self.writer = BatchWriter(self.engine, self._write)
 
@@ -114,14 +117,16 @@ class StorePipeline:
             return
         # Every item has been acknowledged by now (the engine waits for them before closing).
         self.writer.close()
+        counts = self.stats.get_stats()
         stats = {
-            **_plain(self.stats.get_stats()),
+            **(self.sweep.stats or {}),  # the owner the runner recorded
+            **_plain(counts),
             "close_reason": reason,
             "failures": self.failures,
         }
         with db.session_scope(self.engine) as s:
             sweep = s.merge(self.sweep, load=False)
-            queries.finish_sweep(s, sweep, SweepStatus.after(reason), stats)
+            queries.finish_sweep(s, sweep, SweepStatus.after(reason, counts), stats)
         self.engine.dispose()
 
 

@@ -35,7 +35,8 @@ class ValidatePipeline:
         if isinstance(item, PageFailure):
             self.stats.inc_value("wangjian/errors")
             self.stats.inc_value(f"wangjian/errors/{item.reason}")
-            logger.error("%s failed (%s): %s", item.url, item.reason, item.message)
+            # Reported in the sweep's or scan's result; the log keeps it for the record.
+            logger.info("%s failed (%s): %s", item.url, item.reason, item.message)
             return item
         if not isinstance(item, ITEM_TYPES):
             raise DropItem(f"not a wangjian item: {type(item).__name__}")

@@ -59,6 +59,7 @@ class ListingItem(BaseModel):
     ship_from: str = ""
     shop_url: str | None = None
     shop_external_id: str | None = None
+    incomplete: str = Field("", description="Why some fields may be missing (a failed render).")
     page: PageCapture
 
 
@@ -75,6 +76,7 @@ class ShopItem(BaseModel):
     uscc: str | None = None
     company_name: str | None = None
     permits: list[str] = Field(default_factory=list)
+    incomplete: str = Field("", description="Why some fields may be missing (a failed render).")
     page: PageCapture
 
 
@@ -110,7 +112,7 @@ class PageItem(BaseModel):
         return "sha256:" + hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
-FailureKind = Literal["fetch", "http", "not_html", "extraction", "store"]
+FailureKind = Literal["fetch", "http", "not_html", "extraction", "render", "store"]
 
 
 class PageFailure(BaseModel):

@@ -44,11 +44,13 @@ STATUS_LABELS = {
     "dismissed": "已排除",
 }
 
+SWEEP_KIND_LABELS = {"sweep": "巡查", "scan": "扫描存档", "rescore": "重新评分"}
 SWEEP_STATUS_LABELS = {
     "running": "进行中",
     "finished": "已完成",
     "failed": "失败",
     "interrupted": "已中断",
+    "unreachable": "无法访问",
 }
 
 #: What is wrong when a structural check of rules/checks.py fires; one per registered kind
@@ -89,6 +91,10 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
+def sweep_kind_label(kind: str) -> str:
+    return SWEEP_KIND_LABELS.get(kind, kind)
+
+
 def sweep_status_label(status: str) -> str:
     return SWEEP_STATUS_LABELS.get(status, status)
 
@@ -119,6 +125,7 @@ __all__ = [
     "FIELD_LABELS",
     "KIND_LABELS",
     "STATUS_LABELS",
+    "SWEEP_KIND_LABELS",
     "SWEEP_STATUS_LABELS",
     "VIA_LABELS",
     "category_label",
@@ -127,6 +134,7 @@ __all__ = [
     "hit_label",
     "kind_label",
     "status_label",
+    "sweep_kind_label",
     "sweep_status_label",
     "via_label",
 ]

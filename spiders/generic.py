@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import HtmlResponse, Request, Response
@@ -38,6 +38,14 @@ from spiders.render import render_meta
 
 #: Request meta: the index of the scan URL a request serves (kept through renders).
 ORIGIN = "wangjian_origin"
+#: Request meta of a search page: its page number in its chain of result pages.
+PAGE = "wangjian_page"
+#: Request meta of a search page guessed past a failed one: how many failed in a row.
+GUESSED = "wangjian_guessed"
+#: Request meta of a render: what the plain page showed, kept if the render fails.
+PLAIN = "wangjian_plain"
+#: Result pages tried past failed ones before a chain is given up.
+MAX_GUESSED = 3
 #: Error statuses reach the callbacks (after retries), so a failure names its status and
 #: keeps the hash of what was served.
 HTTP_ERRORS = list(range(400, 600))
@@ -102,9 +110,9 @@ class GenericSpider(scrapy.Spider):
         assert self.profile is not None
         first = self.profile.search.first_page
         for keyword in self.keywords:
-            yield self._request(self.search_url(keyword, first), self.parse_search)
+            yield self._request(self.search_url(keyword, first), self.parse_search, {PAGE: first})
         for path in self.profile.search.browse:
-            yield self._request(self._url(path), self.parse_search)
+            yield self._request(self._url(path), self.parse_search, {PAGE: first})
 
     def _scan_request(self, index: int, url: str) -> Request:
         kind = page_kind(url, self.profile)
@@ -122,26 +130,42 @@ class GenericSpider(scrapy.Spider):
             "page": self.parse_page,
         }
 
-    def _rendered(self, response: Response, rule: RenderRule) -> Request:
+    def _rendered(self, response: Response, rule: RenderRule, plain: Any) -> Request:
         self.crawler.stats.inc_value("wangjian/rendered")
         return self._request(
             response.url,
             response.request.callback,
-            {**response.meta, **render_meta(rule)},
+            {**response.meta, **render_meta(rule), PLAIN: plain},
             dont_filter=True,  # the same URL again, this time through Chromium
         )
+
+    def _next_guess(self, request: Request) -> Request | None:
+        """The result page after a failed one, by its page number in the URL; None when the
+        URL does not show it, or too many pages in a row failed."""
+        page, guessed = request.meta.get(PAGE), request.meta.get(GUESSED, 0)
+        if page is None or guessed >= MAX_GUESSED or not self.follow:
+            return None
+        url = next_page_url(request.url, page)
+        if url is None:
+            return None
+        meta = {PAGE: page + 1, GUESSED: guessed + 1}
+        return self._request(url, self.parse_search, meta)
 
     # -- callbacks --------------------------------------------------------------------------
 
     def parse_search(self, response: Response) -> Iterator[Any]:
         failed = self._unreadable(response)
-        if failed:
-            yield failed
-            return
-        try:
-            page = extract_search(response, self.profile)
-        except ExtractionError as exc:
-            yield self._extraction_failed(exc, response)
+        if failed is None:
+            try:
+                page = extract_search(response, self.profile)
+            except ExtractionError as exc:
+                failed = self._extraction_failed(exc, response)
+        if failed is not None:
+            if not (response.status == 404 and response.meta.get(GUESSED)):
+                yield failed  # a guessed page past the last one is the end, not a failure
+            guess = self._next_guess(response.request) if response.status != 404 else None
+            if guess is not None:
+                yield guess
             return
         yield from page.ads
         if not self.follow:
@@ -149,7 +173,9 @@ class GenericSpider(scrapy.Spider):
         for url in page.listing_urls:
             yield self._request(url, self.parse_listing)
         if page.next_url:
-            yield self._request(page.next_url, self.parse_search)
+            number = response.meta.get(PAGE)
+            meta = {PAGE: number + 1} if number is not None else {}
+            yield self._request(page.next_url, self.parse_search, meta)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         item = yield from self._read(response, "listing", extract_listing)
@@ -171,7 +197,11 @@ class GenericSpider(scrapy.Spider):
             return None
         rule = render_rule(kind, self.profile)
         if rule is not None and needs_render(response, rule.when):
-            yield self._rendered(response, rule)
+            try:
+                plain = extract(response, self.profile)
+            except ExtractionError:
+                plain = None
+            yield self._rendered(response, rule, plain)
             return None
         try:
             item = extract(response, self.profile)
@@ -185,20 +215,48 @@ class GenericSpider(scrapy.Spider):
 
     @staticmethod
     def _unreadable(response: Response) -> PageFailure | None:
+        url = response.request.url
         if response.status >= 400:
-            return _failure(response.request.url, "http", f"HTTP {response.status}", response)
+            return _failure(url, "http", f"HTTP {response.status}", response)
         if not isinstance(response, HtmlResponse):
-            return _failure(response.request.url, "not_html", "not HTML", response)
+            return _failure(url, "not_html", "not HTML", response)
+        if b"\x00" in response.body[:4096]:
+            return _failure(url, "not_html", "not a text page (binary served as HTML)", response)
         return None
 
     @staticmethod
     def _extraction_failed(exc: ExtractionError, response: Response | None = None) -> PageFailure:
         return _failure(exc.url, "extraction", f"{exc.field}: {exc.message}", response)
 
-    def on_error(self, failure: Failure) -> Iterator[PageFailure]:
+    def on_error(self, failure: Failure) -> Iterator[Any]:
         # A generator, not a bare item: Scrapy iterates what an errback returns, and a
         # pydantic model would iterate as its fields.
-        yield _failure(failure.request.url, "fetch", failure_message(failure))
+        request = failure.request
+        message = failure_message(failure)
+        plain = request.meta.get(PLAIN)
+        if request.meta.get("playwright") and plain is not None:
+            # The browser could not finish the page (a price API that fails, say): keep what
+            # the plain page showed, marked, and say what went wrong.
+            yield plain.model_copy(update={"incomplete": f"浏览器渲染失败：{message}"})
+            yield _failure(request.url, "render", message)
+            return
+        yield _failure(request.url, "fetch", message)
+        if request.callback == self.parse_search:
+            guess = self._next_guess(request)
+            if guess is not None:
+                yield guess
+
+
+def next_page_url(url: str, page: int) -> str | None:
+    """``url`` with the query value that is its page number ``page`` made ``page + 1``."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    hits = [i for i, (_, value) in enumerate(query) if value == str(page)]
+    if len(hits) != 1:  # no page number in the URL, or no telling which one it is
+        return None
+    name = query[hits[0]][0]
+    query[hits[0]] = (name, str(page + 1))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _failure(

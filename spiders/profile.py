@@ -75,6 +75,8 @@ class AdSlot(_Strict):
 
 
 class SearchSpec(_Strict):
+    """How to find goods: the search and browse pages, their results, pagination and ads."""
+
     url: str = Field(
         description="Search URL template with {keyword} and {page}, relative to base_url."
     )
@@ -98,50 +100,81 @@ class RenderRule(_Strict):
 
 
 class ListingFields(_Strict):
-    title: Css
-    price: Css | None = None
-    original_price: Css | None = None
-    category: Css | None = None
-    ship_from: Css | None = None
-    description: Css | None = None
+    """CSS selectors of what a listing (商品) page shows."""
+
+    title: Css = Field(description="The listing's title (商品标题); a page without it fails.")
+    price: Css | None = Field(
+        None, description="The current price; its first number is read (¥1,299.00 -> 1299)."
+    )
+    original_price: Css | None = Field(
+        None, description="The struck-through original price (划线价), read like price."
+    )
+    category: Css | None = Field(None, description="The listing's category (商品类目).")
+    ship_from: Css | None = Field(
+        None, description="Where the goods ship from (发货地), e.g. 湖北 鄂州; gives the 属地."
+    )
+    description: Css | None = Field(
+        None, description="The description (商品详情); every match is kept, one per line."
+    )
     shop_link: Css | None = Field(None, description="Selects the href of the seller's shop page.")
 
 
 class ShopFields(_Strict):
-    name: Css
+    """CSS selectors of what a shop (店铺) page shows."""
+
+    name: Css = Field(description="The shop's name (店铺名称); a page without it fails.")
     text: Css = Field(
         description="Everything shown on the page that rules read (name, intro, licence block)."
     )
     categories: Css | None = Field(None, description="The 主营类目 line; its label is stripped.")
     licence: Css | None = Field(None, description="The licence block shown as text.")
     licence_image: Css | None = Field(None, description="The licence shown as an image.")
-    company: Css | None = None
-    uscc: Css | None = None
+    company: Css | None = Field(
+        None, description="The company name on the licence (企业名称); its label is stripped."
+    )
+    uscc: Css | None = Field(
+        None,
+        description="The 统一社会信用代码 shown; its label and inner spaces are removed.",
+    )
     permits: Css | None = Field(None, description="Each permit line, e.g. 食品经营许可证：JY1….")
 
 
 class ListingSpec(_Strict):
+    """Which URLs are listing pages, what to read on them and when they need a browser."""
+
     id_pattern: IdPattern = Field(description="Regex on the URL path with a group (?P<id>...).")
-    fields: ListingFields
-    render: RenderRule | None = None
+    fields: ListingFields = Field(description="Selectors of the listing's fields.")
+    render: RenderRule | None = Field(
+        None, description="When a listing page needs Chromium; none: never."
+    )
 
 
 class ShopSpec(_Strict):
-    id_pattern: IdPattern
-    fields: ShopFields
-    render: RenderRule | None = None
+    """Which URLs are shop pages, what to read on them and when they need a browser."""
+
+    id_pattern: IdPattern = Field(
+        description="Regex on the URL path with a group (?P<id>...) for the shop's id."
+    )
+    fields: ShopFields = Field(description="Selectors of the shop's fields.")
+    render: RenderRule | None = Field(
+        None, description="When a shop page needs Chromium; none: never."
+    )
 
 
 class PlatformProfile(_Strict):
+    """How the generic spider crawls one platform (平台)."""
+
     code: str = Field(
         pattern=r"^[a-z0-9_-]+$", description="Short platform code used in the store."
     )
     name: str = Field(description="Platform name as regulators know it.")
     base_url: str = Field(description="Site root; overridable at run time.")
-    obey_robots: bool = True
-    search: SearchSpec
-    listing: ListingSpec
-    shop: ShopSpec
+    obey_robots: bool = Field(
+        True, description="Fetch only what the site's robots.txt allows (false: ignore it)."
+    )
+    search: SearchSpec = Field(description="Search and browse pages: where a sweep starts.")
+    listing: ListingSpec = Field(description="Listing (商品) pages.")
+    shop: ShopSpec = Field(description="Shop (店铺) pages.")
 
     def with_base_url(self, base_url: str | None) -> PlatformProfile:
         """The same profile pointed at another site root (e.g. a demo server's port)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,15 +26,27 @@ from store.base import (
 
 class SweepStatus(enum.StrEnum):
     running = "running"
-    finished = "finished"
-    failed = "failed"
-    interrupted = "interrupted"
+    finished = "finished"  # ran out of pages (some may have failed: see stats["failures"])
+    failed = "failed"  # our own error stopped it (a rescore that raised)
+    interrupted = "interrupted"  # stopped before its end: Ctrl-C, page limit, shutdown
+    unreachable = "unreachable"  # ran to its end without one page answered: nothing seen
 
     @classmethod
-    def after(cls, close_reason: str) -> SweepStatus:
-        """How a crawl ended: "finished" when it ran out of pages, else "interrupted" (Ctrl-C,
-        page limit, engine stop)."""
-        return cls.finished if close_reason == "finished" else cls.interrupted
+    def after(cls, close_reason: str, stats: Mapping[str, Any] | None = None) -> SweepStatus:
+        """How a crawl ended, from Scrapy's close reason and its response counts."""
+        if close_reason != "finished":
+            return cls.interrupted
+        if stats is not None and answered(stats) == 0:
+            return cls.unreachable
+        return cls.finished
+
+
+def answered(stats: Mapping[str, Any]) -> int:
+    """Responses that were not errors (status below 400), from Scrapy's downloader counts."""
+    prefix = "downloader/response_status_count/"
+    return sum(
+        n for key, n in stats.items() if key.startswith(prefix) and int(key[len(prefix) :]) < 400
+    )
 
 
 class SweepKind(enum.StrEnum):
@@ -131,6 +144,8 @@ class Shop(_Seen, Base):
     # store.sweeps.settle_shop_region, whenever the shop page or one of its listings is
     # written. Every lead's region is derived from it (store.regions).
     region_code: Mapped[RegionCode | None]
+    # Why some fields may be missing (the browser render of the page failed); "" if none.
+    incomplete: Mapped[str] = mapped_column(default="", server_default=text("''"))
     # None until the shop page itself is fetched: a listing may name its shop first.
     page_sha256: Mapped[Sha256 | None]
     fetched_at: Mapped[datetime | None]
@@ -152,6 +167,8 @@ class Listing(_Seen, Base):
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
     # The region the listing's ship-from text names: a fact of the listing, written with it.
     ship_from_code: Mapped[RegionCode | None]
+    # Why some fields may be missing (a price API that failed in the browser); "" if none.
+    incomplete: Mapped[str] = mapped_column(default="", server_default=text("''"))
     page_sha256: Mapped[Sha256]
     encoding: Mapped[Code]
     rendered: Mapped[bool] = mapped_column(default=False)

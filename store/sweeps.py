@@ -172,6 +172,7 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing
     listing.category = item.category
     listing.ship_from = item.ship_from
     listing.ship_from_code = places.region_of_place(item.ship_from)
+    listing.incomplete = item.incomplete
     with s.no_autoflush:
         # The shop's look-up cannot see this listing: one INSERT with its shop, not two writes.
         listing.shop = _shop_named_by_listing(s, sweep, item, _seen_at(item.page))
@@ -234,6 +235,7 @@ def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> tuple[Shop, bool]:
     shop.licence_image_only = item.licence_image_only
     shop.permits = list(item.permits)
     shop.categories = list(item.categories)
+    shop.incomplete = item.incomplete
     shop.page_sha256 = item.page.sha256
     shop.fetched_at = _seen_at(item.page)
     s.flush()

@@ -25,10 +25,20 @@ def demo():
         yield server
 
 
-def sweep(profile: str | Path, base_url: str, db_url: str, *args: str, code: int = 0) -> dict:
+def sweep(
+    profile: str | Path, base_url: str, db_url: str, *args: str, code: int = 0, **env: str
+) -> dict:
     """Run one sweep in a subprocess; its JSON result."""
     return wangjian_json(
-        "sweep", str(profile), "--base-url", base_url, "--database-url", db_url, *args, code=code
+        "sweep",
+        str(profile),
+        "--base-url",
+        base_url,
+        "--database-url",
+        db_url,
+        *args,
+        code=code,
+        **env,
     )
 
 
@@ -152,7 +162,8 @@ def test_unreachable_and_missing_pages_are_reported_and_the_sweep_finishes(demo,
     listing = CATALOG.listings["L00001"]
     db_url = f"sqlite:///{tmp_path / 'dead.db'}"
     # Finished (it ran out of pages), but pages failed: exit code 4 tells a scheduler so.
-    result = sweep(path, demo.url, db_url, "--keyword", listing.title, code=4)
+    fast = {"WANGJIAN_RETRY_BACKOFF": "0.05"}
+    result = sweep(path, demo.url, db_url, "--keyword", listing.title, code=4, **fast)
     assert (result["status"], result["errors"]) == ("finished", 2)
     assert sorted(result["error_list"], key=lambda e: e["kind"]) == [
         {"url": dead, "kind": "fetch", "message": "connection refused"},
@@ -164,6 +175,17 @@ def test_unreachable_and_missing_pages_are_reported_and_the_sweep_finishes(demo,
             result["error_list"], key=lambda e: e["kind"]
         )
     assert "L00001" in rows(db_url, Listing)
+
+
+def test_a_sweep_that_reached_nothing_is_unreachable_not_finished(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'down.db'}"
+    down = f"http://127.0.0.1:{_closed_port()}"
+    fast = {"WANGJIAN_RETRY_BACKOFF": "0.05", "WANGJIAN_RETRY_TIMES": "1"}
+    result = sweep("demo", down, db_url, "--keyword", "象牙", code=6, **fast)
+    assert (result["status"], result["listings"], result["failed_share"]) == ("unreachable", 0, 1.0)
+    assert {e["message"] for e in result["error_list"]} == {"connection refused"}
+    with session_scope(make_engine(db_url)) as s:
+        assert s.scalars(select(Sweep.status)).one() == "unreachable"
 
 
 def test_sweep_stopped_early_is_stored_as_interrupted(demo, tmp_path):

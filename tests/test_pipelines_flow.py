@@ -104,6 +104,7 @@ def test_store_writes_the_sweep_row_items_leads_and_failures(db_engine):
         await flow(pipelines, failure)
 
     asyncio.run(run())
+    crawler.stats.set_value("downloader/response_status_count/200", 2)  # pages answered
     store.spider_closed(None, "finished")
     with session_scope(db_engine) as s:
         sweep = s.scalars(select(Sweep)).one()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from wangjian_process import COMMAND, ROOT
+from wangjian_process import COMMAND, ROOT, wangjian
 
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
@@ -21,7 +21,7 @@ from rules.engine import Scorer
 from rules.items import record_of
 from rules.loader import load_packs
 from store import db
-from store.models import Ad, Lead, Listing, Platform, PriceObservation, RuleHit, Shop
+from store.models import Ad, Lead, Listing, Platform, PriceObservation, RuleHit, Shop, Sweep
 
 
 def _add_platform(s, code: str) -> str:
@@ -119,5 +119,25 @@ def test_a_sweep_killed_mid_way_leaves_whole_items(tmp_path):
                     select(Lead.category).where(getattr(Lead, f"{row.kind}_id") == row.id)
                 ).all()
                 assert sorted(leads) == sorted(verdict.categories), row.external_id
+            # Its process is gone, but nothing has looked yet: the row still says running.
+            assert s.scalars(select(Sweep.status)).one() == "running"
+        # The next sweep of the platform finds the killed one and marks it so.
+        with DemoServer(catalog) as server:
+            done = wangjian(
+                "sweep",
+                "demo",
+                "--base-url",
+                server.url,
+                "--database-url",
+                url,
+                "--keyword",
+                "象牙",
+            )
+        assert done.returncode == 0, done.stderr[-2000:]
+        with db.session_scope(engine) as s:
+            first, second = s.scalars(select(Sweep).order_by(Sweep.id)).all()
+            assert (first.status, first.stats["close_reason"]) == ("interrupted", "killed")
+            assert first.finished_at is not None
+            assert second.status == "finished"
     finally:
         engine.dispose()

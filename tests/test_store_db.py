@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import OperationalError
 
 from store.db import (
     StoreError,
@@ -16,7 +18,9 @@ from store.db import (
     head_revision,
     make_engine,
     masked_url,
+    require_head,
     session_scope,
+    sessions,
     upgrade,
 )
 from store.models import Platform, Sweep, SweepStatus
@@ -78,12 +82,12 @@ def test_sqlite_engine_creates_the_folder_and_sets_pragmas(tmp_path):
 def test_upgrade_creates_every_table_and_check_finds_no_difference(db_url):
     engine = make_engine(db_url)
     assert current_revision(engine) is None
-    assert upgrade(db_url) == head_revision() == "0003"
+    assert upgrade(db_url) == head_revision() == "0004"
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     assert check(engine) == []
     # Upgrading a database that is already at head is a no-op.
-    assert upgrade(engine) == "0003"
+    assert upgrade(engine) == "0004"
     engine.dispose()
 
 
@@ -101,7 +105,7 @@ def test_unknown_revision_is_a_clear_error(db_engine):
     with pytest.raises(StoreError) as caught:
         upgrade(db_engine)
     assert "schema revision 9999" in str(caught.value)
-    assert "newest known: 0003" in str(caught.value)
+    assert "newest known: 0004" in str(caught.value)
 
 
 def test_older_revision_is_upgraded(db_url):
@@ -145,3 +149,117 @@ def test_naive_datetimes_are_refused(db_engine):
         with session_scope(db_engine) as s:
             platform = Platform(code="demo", name="demo", base_url="")
             s.add(Sweep(platform=platform, started_at=datetime(2026, 1, 1)))
+
+
+def test_sqlite_writers_take_the_lock_when_they_begin_and_readers_do_not(tmp_path):
+    """A writer waits for another writer instead of failing when its read turns into a write;
+    a reader reads beside a writer, and cannot write."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    engine, other = make_engine(url), make_engine(url)
+    with session_scope(engine) as s:
+        s.add(Platform(code="demo", name="演示商城", base_url=""))
+    with session_scope(other) as writing:
+        writing.add(Platform(code="other", name="other", base_url=""))
+        writing.flush()  # holds the write lock until the block ends
+        with session_scope(engine, read_only=True) as reading:  # does not wait
+            assert reading.scalars(select(Platform.code)).all() == ["demo"]
+        started = []
+
+        def write() -> None:
+            with session_scope(engine) as s:
+                started.append(s.scalars(select(Platform.code).order_by(Platform.id)).all())
+                s.get_one(Platform, 1).name = "改名"
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join(0.3)
+        assert started == []  # waiting for the lock, before its first read
+    thread.join(5)
+    assert started == [["demo", "other"]]  # it read after the other writer committed
+    with session_scope(engine, read_only=True) as s:
+        assert s.get_one(Platform, 1).name == "改名"
+    with pytest.raises(OperationalError, match="readonly database"):
+        with session_scope(engine, read_only=True) as s:
+            s.add(Platform(code="x", name="x", base_url=""))
+    with session_scope(engine) as s:  # the same pooled connection writes again
+        s.add(Platform(code="y", name="y", base_url=""))
+    engine.dispose()
+    other.dispose()
+
+
+def test_read_only_sessions_on_postgresql_cannot_write(pg_url):
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    with session_scope(engine, read_only=True) as s:
+        assert s.execute(text("SHOW transaction_read_only")).scalar() == "on"
+    with session_scope(sessions(engine), read_only=True) as s:
+        assert s.execute(text("SHOW transaction_read_only")).scalar() == "on"
+    with session_scope(engine) as s:
+        assert s.execute(text("SHOW transaction_read_only")).scalar() == "off"
+    engine.dispose()
+
+
+def test_two_upgrades_of_a_new_sqlite_file_at_once_both_succeed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            upgrade(make_engine(url))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert current_revision(make_engine(url)) == head_revision()
+
+
+def test_read_only_engines_create_no_file(tmp_path):
+    path = tmp_path / "data" / "w.db"
+    with pytest.raises(StoreError) as caught:
+        make_engine(f"sqlite:///{path}", create=False)
+    assert str(caught.value) == f"no database at {path}: run `wangjian db upgrade` or a sweep first"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("mysql://root:hunter2@127.0.0.1/x", "mysql://root:***@127.0.0.1/x"),
+        ("oracle+cx_oracle://scott:tiger@h/xe", "oracle://scott:***@h/xe"),
+        ("postgre://u@h/x", "postgre://u@h/x"),
+    ],
+)
+def test_unsupported_urls_are_a_store_error(url, shown):
+    with pytest.raises(StoreError) as caught:
+        make_engine(url)
+    assert str(caught.value) == (
+        f"unsupported database URL {shown}: wangjian supports sqlite "
+        "(sqlite:///path/to/wangjian.db) and postgresql (postgresql://user@host/db)"
+    )
+
+
+def test_unparsable_urls_are_a_store_error_with_the_password_masked():
+    with pytest.raises(
+        StoreError, match=r"^not a database URL: postgresql://u:\*\*\*@h:x/"
+    ) as caught:
+        make_engine("postgresql://u:hunter2@h:x/")
+    assert "hunter2" not in str(caught.value)
+
+
+def test_require_head(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(url)
+    with pytest.raises(StoreError, match="has no wangjian tables yet: run `wangjian db upgrade`"):
+        require_head(engine)
+    upgrade(engine, "0001")
+    with pytest.raises(StoreError, match="is at schema revision 0001, older than this"):
+        require_head(engine)
+    upgrade(engine)
+    require_head(engine)
+    engine.dispose()

@@ -16,7 +16,7 @@ from store_factories import (
 
 from store.db import check, current_revision, downgrade, head_revision, session_scope, upgrade
 from store.leads import list_leads
-from store.models import Ad, Lead, Listing, Shop, Sweep, SweepKind
+from store.models import Ad, Lead, Listing, Shop, Sweep, SweepKind, SweepStatus
 from store.queries import record_verdict
 
 
@@ -99,3 +99,30 @@ def test_0003_derives_regions_and_keeps_them_both_ways(db_engine):
         assert [row.region_code for row in list_leads(s)] == ["310110"] * 3
         kinds = s.scalars(select(Sweep.kind).order_by(Sweep.id)).all()
         assert kinds == [SweepKind.sweep, SweepKind.rescore]
+
+
+def test_0004_allows_unreachable_sweeps_and_goes_back(db_engine):
+    _fill(db_engine)
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        sweep.status = SweepStatus.unreachable
+        listing = s.scalars(select(Listing)).one()
+        listing.incomplete = "浏览器渲染失败：timeout"
+    assert downgrade(db_engine, "0003") == "0003"
+    with db_engine.connect() as connection:
+        statuses = connection.execute(text("SELECT status FROM sweeps ORDER BY id")).scalars()
+        assert list(statuses) == ["running", "finished"]
+    with db_engine.begin() as connection:  # the old constraint is back
+        try:
+            with connection.begin_nested():
+                connection.execute(text("UPDATE sweeps SET status = 'unreachable'"))
+        except Exception:  # noqa: BLE001 - IntegrityError on both backends
+            pass
+        else:
+            raise AssertionError("0003 must refuse the status unreachable")
+    assert upgrade(db_engine) == head_revision()
+    assert check(db_engine) == []
+    with session_scope(db_engine) as s:
+        assert s.scalars(select(Listing.incomplete)).all() == [""]
+        s.scalars(select(Sweep)).first().status = SweepStatus.unreachable
+    assert _counts(db_engine) == (1, 1, 1)

@@ -89,4 +89,11 @@ def downgrade() -> None:
     )
     op.execute("ALTER TABLE ads DROP COLUMN target_external_id")
     op.execute("UPDATE sweeps SET profile = 'rescore' WHERE kind = 'rescore'")
-    op.execute("ALTER TABLE sweeps DROP COLUMN kind")
+    if op.get_bind().dialect.name == "sqlite":
+        # A later rebuild of the table (0004) may have made the column's CHECK a table
+        # constraint, which SQLite's DROP COLUMN refuses: drop both in a rebuild.
+        with op.batch_alter_table("sweeps", recreate="always") as batch:
+            batch.drop_constraint(op.f("ck_sweeps_sweep_kind"), type_="check")
+            batch.drop_column("kind")
+    else:
+        op.execute("ALTER TABLE sweeps DROP COLUMN kind")
