@@ -559,16 +559,23 @@ def json_option(func):
     help="Search this keyword instead of the packs' search terms (repeatable).",
 )
 @click.option("--max-pages", type=click.IntRange(0), help="Stop after this many responses.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the platform's last sweep, which was interrupted or killed: what it stored "
+    "is not fetched again.",
+)
 @json_option
 @packs_option
 @db_option
-def sweep(profile, base_url, keywords, max_pages, as_json, packs_dir, database_url) -> None:
+def sweep(profile, base_url, keywords, max_pages, resume, as_json, packs_dir, database_url):
     """Sweep the platform a PROFILE (YAML file or shipped name) describes; store the leads.
 
     \b
     Example:
       wangjian sweep spiders/profiles/demo.yaml --base-url http://127.0.0.1:8000
       wangjian sweep demo --keyword 象牙 --keyword 穿山甲 --json
+      wangjian sweep demo --resume
     """
     import time
 
@@ -584,6 +591,7 @@ def sweep(profile, base_url, keywords, max_pages, as_json, packs_dir, database_u
             scorer=scorer,
             base_url=base_url,
             keywords=list(keywords) or None,
+            resume=resume,
         )
     )
     if as_json:

@@ -36,6 +36,7 @@ class SweepResult:
     errors: int = 0
     error_list: list[dict[str, str]] = field(default_factory=list)  # url, kind, message
     failed_share: float = 0.0  # failed pages over pages tried (answered or not)
+    already_stored: int = 0  # resumed: listings and shop pages the interrupted run stored
 
     @classmethod
     def of(cls, stats: dict[str, Any], failures: list[PageFailure]) -> SweepResult:
@@ -59,6 +60,7 @@ class SweepResult:
             errors=errors,
             error_list=[f.summary() for f in failures[:MAX_LISTED]],
             failed_share=round(min(1.0, errors / tried), 4) if tried else float(errors > 0),
+            already_stored=sum(v for k, v in stats.items() if k.startswith("wangjian/resumed/")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +74,8 @@ class SweepResult:
             "unreachable": "失败：没有一个页面得到响应（网站无法访问或网址有误）",
         }.get(self.status, f"中断（{self.close_reason}）")
         read = f"，网页 {self.pages_read}" if self.pages_read else ""
+        if self.already_stored:
+            read += f"，续扫跳过已存 {self.already_stored}"
         lines = [
             f"扫描{status}: 页面 {self.pages}，商品 {self.listings}，店铺 {self.shops}，"
             f"广告 {self.ads}{read}，浏览器渲染 {self.rendered}，错误 {self.errors}{took}"

@@ -57,22 +57,31 @@ def run_sweep(
     scorer: Scorer | None = None,
     base_url: str | None = None,
     keywords: list[str] | None = None,
+    resume: bool = False,
 ) -> SweepResult:
     """Crawl the platform ``profile_path`` describes, score and store everything found.
 
     ``keywords`` replaces the packs' search terms; the profile's browse URLs are always
-    crawled. Returns when the sweep has ended; call once per process.
+    crawled. ``resume`` continues the platform's last sweep, which was interrupted: result
+    pages are read again, listings and shop pages it had stored are not fetched again.
+    Returns when the sweep has ended; call once per process.
     """
     profile = load_profile(profile_path).with_base_url(base_url)
     scorer = scorer or Scorer.load(settings.packs_dir)
     row = _sweep_row(profile, str(profile_path), scorer, SweepKind.sweep)
-    row["sweep_id"] = _begin(settings, row)
+    row["sweep_id"], resumed = _begin(settings, row, resume)
     inputs = {
         "WANGJIAN_PROFILE": profile,
         "WANGJIAN_KEYWORDS": search_terms(scorer) if keywords is None else list(keywords),
         "WANGJIAN_SCORER": scorer,
         "WANGJIAN_SWEEP": row,
     }
+    if resumed is not None:
+        inputs.update(
+            WANGJIAN_SKIP_LISTINGS=sorted(resumed.listings),
+            WANGJIAN_SKIP_SHOPS=sorted(resumed.shops),
+            WANGJIAN_SHOP_URLS=resumed.shop_urls,
+        )
     collector = _crawl(build_scrapy_settings(settings, profile, inputs=inputs), scan=False)
     return SweepResult.of(collector.stats, collector.failures)
 
@@ -172,13 +181,18 @@ def _upgrade(settings: Settings) -> None:
         engine.dispose()
 
 
-def _begin(settings: Settings, row: dict[str, Any]) -> int:
+def _begin(
+    settings: Settings, row: dict[str, Any], resume: bool
+) -> tuple[int, running.Resume | None]:
     """Upgrade the database and open the sweep's row, refusing a second running sweep of
-    the platform (``store.running``); the sweep's id."""
+    the platform (``store.running``); the sweep's id, and what it had stored if resumed."""
     engine = db.make_engine(settings.db_url)
     try:
         db.upgrade(engine)
         with db.session_scope(engine) as s:
+            if resume:
+                resumed = running.resume_sweep(s, row["platform"])
+                return resumed.sweep_id, resumed
             sweep = running.begin_sweep(
                 s,
                 row["platform"],
@@ -187,7 +201,7 @@ def _begin(settings: Settings, row: dict[str, Any]) -> int:
                 row["profile"],
                 row["pack_versions"],
             )
-            return sweep.id
+            return sweep.id, None
     finally:
         engine.dispose()
 

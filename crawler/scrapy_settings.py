@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 MIB = 1024 * 1024
+BROWSER_MIN_TIMEOUT_S = 10.0
 
 #: Chromium flags for unattended sweeps: no GPU, no sandbox (containers), no traffic of its own.
 CHROMIUM_ARGS = [
@@ -126,7 +127,9 @@ def build_scrapy_settings(
         PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=min(settings.concurrency, 4),
         DOWNLOAD_DELAY=settings.download_delay,
         DOWNLOAD_TIMEOUT=timeout,
-        PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=timeout * 1000,
+        # Chromium on a busy 2-core machine takes seconds a plain fetch does not: a browser
+        # page gets at least BROWSER_MIN_TIMEOUT_S, whatever the download timeout.
+        PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=max(timeout, BROWSER_MIN_TIMEOUT_S) * 1000,
         DOWNLOAD_MAXSIZE=int(settings.max_page_mb * MIB),
         DOWNLOAD_WARNSIZE=int(settings.max_page_mb * MIB / 2),
         RETRY_TIMES=settings.retry_times,

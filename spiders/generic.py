@@ -24,6 +24,7 @@ from spiders.extract import (
     ExtractionError,
     PageKind,
     capture,
+    external_id,
     extract_listing,
     extract_search,
     extract_shop,
@@ -60,6 +61,8 @@ class GenericSpider(scrapy.Spider):
         keywords: list[str] | None = None,
         urls: list[str] | None = None,
         render: bool = False,
+        skip: dict[str, set[str]] | None = None,
+        shop_urls: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -70,6 +73,11 @@ class GenericSpider(scrapy.Spider):
         self.urls = None if urls is None else list(urls)
         self.render_all = render
         self.follow = urls is None  # a scan follows no link
+        # A resumed sweep: what the interrupted run stored is not fetched again, and the
+        # shops its stored listings name are read from the start.
+        self.skip = skip or {"listing": set(), "shop": set()}
+        self.shop_urls = list(shop_urls or [])
+        self._skipped: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> GenericSpider:
@@ -84,6 +92,11 @@ class GenericSpider(scrapy.Spider):
             keywords=settings.getlist("WANGJIAN_KEYWORDS"),
             urls=settings.get("WANGJIAN_URLS"),
             render=settings.getbool("WANGJIAN_RENDER"),
+            skip={
+                "listing": set(settings.getlist("WANGJIAN_SKIP_LISTINGS")),
+                "shop": set(settings.getlist("WANGJIAN_SKIP_SHOPS")),
+            },
+            shop_urls=settings.getlist("WANGJIAN_SHOP_URLS"),
             **kwargs,
         )
 
@@ -113,6 +126,8 @@ class GenericSpider(scrapy.Spider):
             yield self._request(self.search_url(keyword, first), self.parse_search, {PAGE: first})
         for path in self.profile.search.browse:
             yield self._request(self._url(path), self.parse_search, {PAGE: first})
+        for url in self.shop_urls:
+            yield self._request(url, self.parse_shop)
 
     def _scan_request(self, index: int, url: str) -> Request:
         kind = page_kind(url, self.profile)
@@ -151,6 +166,20 @@ class GenericSpider(scrapy.Spider):
         meta = {PAGE: page + 1, GUESSED: guessed + 1}
         return self._request(url, self.parse_search, meta)
 
+    def _stored(self, kind: str, url: str) -> bool:
+        """Whether the interrupted run this sweep resumes already stored that page."""
+        if not self.skip[kind]:
+            return False
+        assert self.profile is not None
+        spec = self.profile.listing if kind == "listing" else self.profile.shop
+        found = external_id(url, spec.id_pattern)
+        if found not in self.skip[kind]:
+            return False
+        if (kind, found) not in self._skipped:  # counted once, however often it is linked
+            self._skipped.add((kind, found))
+            self.crawler.stats.inc_value(f"wangjian/resumed/{kind}")
+        return True
+
     # -- callbacks --------------------------------------------------------------------------
 
     def parse_search(self, response: Response) -> Iterator[Any]:
@@ -171,7 +200,8 @@ class GenericSpider(scrapy.Spider):
         if not self.follow:
             return
         for url in page.listing_urls:
-            yield self._request(url, self.parse_listing)
+            if not self._stored("listing", url):
+                yield self._request(url, self.parse_listing)
         if page.next_url:
             number = response.meta.get(PAGE)
             meta = {PAGE: number + 1} if number is not None else {}
@@ -180,7 +210,8 @@ class GenericSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[Any]:
         item = yield from self._read(response, "listing", extract_listing)
         if item is not None and item.shop_url and self.follow:
-            yield self._request(item.shop_url, self.parse_shop)
+            if not self._stored("shop", item.shop_url):
+                yield self._request(item.shop_url, self.parse_shop)
 
     def parse_shop(self, response: Response) -> Iterator[Any]:
         yield from self._read(response, "shop", extract_shop)

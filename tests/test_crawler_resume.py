@@ -1,0 +1,77 @@
+"""A sweep killed half-way and resumed ends as an uninterrupted sweep would, fetching only
+what it had not stored: the same listings, shops and leads, no duplicates, one sweep row."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+from sqlalchemy import func, select
+from test_pipelines_store import _count
+from wangjian_process import COMMAND, ROOT, wangjian, wangjian_json
+
+from crawler.demo.catalog import build_catalog
+from crawler.demo.server import DemoServer
+from store.db import make_engine, session_scope
+from store.leads import list_leads
+from store.models import Listing, PriceObservation, Shop, Sweep
+
+CATALOG = build_catalog(seed=13, size=150)
+
+
+def content(db_url: str) -> tuple[set, set, set]:
+    """Listings, shops whose page was read, and leads (kind, id, category)."""
+    with session_scope(make_engine(db_url)) as s:
+        listings = set(s.scalars(select(Listing.external_id)))
+        shops = set(s.scalars(select(Shop.external_id).where(Shop.fetched_at.is_not(None))))
+        leads = {(r.kind, r.external_id, r.category) for r in list_leads(s)}
+    return listings, shops, leads
+
+
+def test_a_killed_sweep_resumes_to_the_same_result(tmp_path):
+    whole_db = f"sqlite:///{tmp_path / 'whole.db'}"
+    path = tmp_path / "killed.db"
+    killed_db = f"sqlite:///{path}"
+    with DemoServer(CATALOG) as server:
+        args = ["sweep", "demo", "--base-url", server.url]
+        whole = wangjian_json(*args, "--database-url", whole_db)
+        process = subprocess.Popen(
+            [*COMMAND, *args, "--database-url", killed_db],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")},
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while _count(path, "listings") < 40 and process.poll() is None:
+                assert time.monotonic() < deadline, "the sweep stored nothing"
+                time.sleep(0.05)
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.wait(timeout=30)
+        before = _count(path, "listings")
+        assert 40 <= before < len(CATALOG.listings)
+        resumed = wangjian_json(*args, "--database-url", killed_db, "--resume")
+    assert (whole["status"], resumed["status"]) == ("finished", "finished")
+    assert content(killed_db) == content(whole_db)
+    # Only the listings the killed run had not stored were fetched.
+    assert resumed["listings"] == len(CATALOG.listings) - before
+    assert resumed["already_stored"] >= before
+    assert resumed["pages"] < whole["pages"]  # what was stored was not fetched again
+    with session_scope(make_engine(killed_db)) as s:
+        (sweep,) = s.scalars(select(Sweep)).all()  # one sweep, continued
+        assert (sweep.status, sweep.stats["resumed"]) == ("finished", 1)
+        counts = s.execute(
+            select(PriceObservation.listing_id, func.count()).group_by(PriceObservation.listing_id)
+        ).all()
+        assert all(n == 1 for _, n in counts)
+
+
+def test_nothing_to_resume_is_a_clear_error(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'none.db'}"
+    done = wangjian("sweep", "demo", "--database-url", db_url, "--resume")
+    assert done.returncode == 2
+    assert done.stderr == "Error: nothing to resume for platform 'demo': it has no sweep yet\n"
