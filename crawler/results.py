@@ -15,6 +15,7 @@ from rules.explain import mark
 from rules.items import PageCapture, PageFailure, record_of
 from rules.labels import category_label, field_label, kind_label
 from rules.record import Record, Verdict
+from rules.terminal import escape_controls
 from store.models import SweepStatus
 
 #: Failures listed in a result; more are only counted.
@@ -165,10 +166,10 @@ class ScanResult:
 
     def render(self, titles: dict[str, str] | None = None) -> str:
         """The verdict and every hit, the span marked in the seller's text."""
-        head = f"{self.url}  {kind_label(self.kind)}"
+        head = f"{escape_controls(self.url)}  {kind_label(self.kind)}"
         if self.external_id:
-            head += f" {self.external_id}"
-        lines = [head + (f"  「{self.title}」" if self.title else "")]
+            head += f" {escape_controls(self.external_id)}"
+        lines = [head + (f"  「{escape_controls(self.title)}」" if self.title else "")]
         verdict = self.verdict
         if self.error:
             lines.append(f"  错误: {self.error}")
@@ -191,8 +192,9 @@ class ScanResult:
             where = "结构检查"
             text = getattr(self.record, hit.field, None) if self.record else None
             if isinstance(text, str) and hit.start >= 0:
-                where = f"{field_label(hit.field)}: {mark(text, hit.start, hit.end)}"
-            note = f"  {hit.note}" if hit.note else ""
+                shown = escape_controls(mark(text, hit.start, hit.end))
+                where = f"{field_label(hit.field)}: {shown}"
+            note = f"  {escape_controls(hit.note)}" if hit.note else ""
             lines.append(f"  命中 [{hit.rule_id}] 权重 {hit.weight:g} {where}{note}")
         rendered = "，经浏览器渲染" if self.rendered else ""
         lines.append(

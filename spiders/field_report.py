@@ -7,11 +7,11 @@ Both are pure: nothing is fetched here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from scrapy.http import TextResponse
 
+from rules.terminal import escape_controls, shorten
 from spiders.extract import external_id, first_text, page_kind, texts
 from spiders.profile import ListingFields, PlatformProfile, ShopFields
 
@@ -27,11 +27,6 @@ MAX_VALUES = 5
 _REQUIRED = {"listing.id", "listing.fields.title", "shop.id", "shop.fields.name"}
 #: Shop fields read by presence only: an element without text (an <img>) still counts.
 _PRESENCE = {"licence", "licence_image"}
-# Characters a terminal acts on or that reorder the line: C0, DEL, C1, bidi controls and
-# marks, line and paragraph separators.
-_CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
 
 
 @dataclass(frozen=True)
@@ -120,22 +115,10 @@ def _search(response: TextResponse, profile: PlatformProfile) -> list[FieldReadi
 # -- text ---------------------------------------------------------------------------------
 
 
-def escape_controls(text: str) -> str:
-    """``text`` with control and bidi characters shown as escapes: ESC -> \\x1b, RLO -> \\u202e."""
-    return _CONTROL.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def _shown(value: str) -> str:
     if not value:
         return EMPTY
-    if len(value) > MAX_VALUE:
-        value = value[: MAX_VALUE - 1] + "…"
-    return escape_controls(value)
+    return shorten(value, MAX_VALUE)
 
 
 def _values(reading: FieldReading) -> str:

@@ -12,6 +12,7 @@ from typing import TextIO
 from tabulate import tabulate
 
 from rules.labels import category_label, kind_label, status_label
+from rules.terminal import shorten
 from store.leads import LeadRow
 
 # (header, how to read it off a row) for CSV; the table shows a narrower subset.
@@ -66,8 +67,8 @@ def _safe(value: object) -> object:
 
 
 def _short(value: object, width: int = 28) -> object:
-    text = str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    # The table goes to a terminal: seller text is cut, then its control characters escaped.
+    return shorten(str(value), width)
 
 
 def write_leads(

@@ -47,3 +47,21 @@ def test_csv_reads_in_chinese_and_keeps_formulas_as_text():
         ("odd_pack", "广告", "odd_status"),
     ]
     assert lines[1]["标题/店铺名"] == "'=HYPERLINK(1)"
+
+
+HOSTILE = "\x1b]8;;http://evil.example\x1b\\象牙手镯\x1b]8;;\x1b\\ \u202e镯手\x1b]0;pwned\x07"
+
+
+def test_the_table_shows_terminal_escapes_in_seller_text_as_visible_escapes():
+    out = io.StringIO()
+    write_leads([row(1, "wildlife", "listing", "new", HOSTILE)], "table", out)
+    text = out.getvalue()
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "\\x1b]8;;http://evil" in text  # cut at 28 characters, then escaped
+
+
+def test_csv_keeps_seller_text_as_it_is():
+    out = io.StringIO()
+    write_leads([row(1, "wildlife", "listing", "new", HOSTILE)], "csv", out)
+    (line,) = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert line["标题/店铺名"] == HOSTILE
