@@ -27,24 +27,28 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 class Exit(enum.IntEnum):
     """The exit codes of every command, so that a scheduler can tell what happened."""
 
-    OK = 0  # done: the sweep finished, every page was read, the check passed
-    FINDINGS = 1  # a check found problems: lint errors, failing examples, schema differs
-    USER_ERROR = 2  # bad arguments, settings, profile, pack or database; nothing was done
-    INTERRUPTED = 3  # the sweep stopped before its end (Ctrl-C, --max-pages, shutdown)
-    PARTIAL = 4  # it ran, but some pages could not be fetched, read or stored
-    INTERNAL = 5  # a bug in wangjian (the traceback is printed): please report it
-    UNREACHABLE = 6  # it ran to its end, but not one page answered: site down or URL wrong
+    OK = 0
+    FINDINGS = 1
+    USER_ERROR = 2
+    INTERRUPTED = 3
+    PARTIAL = 4
+    INTERNAL = 5
+    UNREACHABLE = 6
 
 
-EXIT_CODES = """\b
-Exit codes (the same for every command):
-  0  done: the sweep finished, every page was read, the check passed
-  1  a check found problems (lint errors, failing examples, schema differs)
-  2  bad arguments, settings, profile, pack or database; nothing was done
-  3  the sweep stopped before its end (Ctrl-C, --max-pages)
-  4  it ran, but some pages could not be fetched, read or stored
-  5  a bug in wangjian (the traceback is printed)
-  6  not one page answered: the site is down or the URL is wrong"""
+#: What each exit code means, as every --help and the README's table say it.
+EXIT_MEANINGS = {
+    Exit.OK: "done: the sweep finished, every page was read, the check passed",
+    Exit.FINDINGS: "a check found problems (lint errors, failing examples, schema differs)",
+    Exit.USER_ERROR: "bad arguments, settings, profile, pack or database; nothing was done",
+    Exit.INTERRUPTED: "the sweep stopped before its end (Ctrl-C, --max-pages)",
+    Exit.PARTIAL: "it ran, but some pages could not be fetched, read or stored",
+    Exit.INTERNAL: "a bug in wangjian (the traceback is printed)",
+    Exit.UNREACHABLE: "not one page answered: the site is down or the URL is wrong",
+}
+EXIT_CODES = "\b\nExit codes (the same for every command):\n" + "\n".join(
+    f"  {code.value}  {meaning}" for code, meaning in EXIT_MEANINGS.items()
+)
 
 
 class Command(click.Command):
@@ -754,6 +758,7 @@ def sweeps_show(sweep_id: int, as_json: bool, database_url) -> None:
     from dataclasses import asdict
 
     from rules.labels import sweep_status_label
+    from rules.terminal import escape_controls
     from store.db import session_scope
     from store.errors import StoreError
     from store.history import get_sweep
@@ -778,7 +783,8 @@ def sweeps_show(sweep_id: int, as_json: bool, database_url) -> None:
     for kind, count in sorted(row.failures_by_kind.items()):
         click.echo(f"  {kind}: {count}")
     for failure in row.failures:
-        click.echo(f"  错误 {failure['url']}: {failure['kind']} {failure['message']}")
+        line = f"  错误 {failure['url']}: {failure['kind']} {failure['message']}"
+        click.echo(escape_controls(line))
 
 
 @main.command("rescore")

@@ -82,7 +82,8 @@ class SweepResult:
             f"广告 {self.ads}{read}，浏览器渲染 {self.rendered}，错误 {self.errors}{took}"
         ]
         for error in self.error_list[:10]:
-            lines.append(f"  错误 {error['url']}: {error['kind']} {error['message']}")
+            line = f"  错误 {error['url']}: {error['kind']} {error['message']}"
+            lines.append(escape_controls(line))
         if self.errors > 10:
             lines.append(f"  … 另有 {self.errors - 10} 个错误")
         return "\n".join(lines) + "\n"

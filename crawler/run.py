@@ -11,6 +11,8 @@ profile, the packs, the database) fails here, before the reactor starts.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response, TextResponse
+from sqlalchemy import Engine
 
 from crawler.results import ScanReport, ScanResult, SweepResult
 from crawler.scrapy_settings import build_scrapy_settings
@@ -108,7 +111,7 @@ def run_scan(
     if not urls:
         return ScanReport([])
     if keep:
-        _upgrade(settings)
+        _upgrade(settings)  # the store pipeline opens the scan's row
     inputs = {
         "WANGJIAN_PROFILE": platform,
         "WANGJIAN_URLS": urls,
@@ -174,9 +177,17 @@ def run_profile_check(
 
 
 def _upgrade(settings: Settings) -> None:
+    with _database(settings):
+        return
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Engine]:
+    """The crawl's database, created or upgraded before the reactor starts."""
     engine = db.make_engine(settings.db_url)
     try:
         db.upgrade(engine)
+        yield engine
     finally:
         engine.dispose()
 
@@ -186,24 +197,19 @@ def _begin(
 ) -> tuple[int, running.Resume | None]:
     """Upgrade the database and open the sweep's row, refusing a second running sweep of
     the platform (``store.running``); the sweep's id, and what it had stored if resumed."""
-    engine = db.make_engine(settings.db_url)
-    try:
-        db.upgrade(engine)
-        with db.session_scope(engine) as s:
-            if resume:
-                resumed = running.resume_sweep(s, row["platform"])
-                return resumed.sweep_id, resumed
-            sweep = running.begin_sweep(
-                s,
-                row["platform"],
-                row["platform_name"],
-                row["base_url"],
-                row["profile"],
-                row["pack_versions"],
-            )
-            return sweep.id, None
-    finally:
-        engine.dispose()
+    with _database(settings) as engine, db.session_scope(engine) as s:
+        if resume:
+            resumed = running.resume_sweep(s, row["platform"])
+            return resumed.sweep_id, resumed
+        sweep = running.begin_sweep(
+            s,
+            row["platform"],
+            row["platform_name"],
+            row["base_url"],
+            row["profile"],
+            row["pack_versions"],
+        )
+        return sweep.id, None
 
 
 def _sweep_row(

@@ -224,7 +224,7 @@ class GenericSpider(scrapy.Spider):
         """Yield what a listing or shop page shows (or a render, or a failure); return the item."""
         failed = self._unreadable(response)
         if failed:
-            yield failed
+            yield from self._render_failed(response.request, failed.message) or [failed]
             return None
         rule = render_rule(kind, self.profile)
         if rule is not None and needs_render(response, rule.when):
@@ -256,6 +256,16 @@ class GenericSpider(scrapy.Spider):
         return None
 
     @staticmethod
+    def _render_failed(request: Request, message: str) -> list[Any]:
+        """When the browser could not finish a page (a price API that fails, an error page):
+        what the plain page showed, marked, and the failure; [] for any other request."""
+        plain = request.meta.get(PLAIN)
+        if not request.meta.get("playwright") or plain is None:
+            return []
+        kept = plain.model_copy(update={"incomplete": f"浏览器渲染失败：{message}"})
+        return [kept, _failure(request.url, "render", message)]
+
+    @staticmethod
     def _extraction_failed(exc: ExtractionError, response: Response | None = None) -> PageFailure:
         return _failure(exc.url, "extraction", f"{exc.field}: {exc.message}", response)
 
@@ -264,12 +274,9 @@ class GenericSpider(scrapy.Spider):
         # pydantic model would iterate as its fields.
         request = failure.request
         message = failure_message(failure)
-        plain = request.meta.get(PLAIN)
-        if request.meta.get("playwright") and plain is not None:
-            # The browser could not finish the page (a price API that fails, say): keep what
-            # the plain page showed, marked, and say what went wrong.
-            yield plain.model_copy(update={"incomplete": f"浏览器渲染失败：{message}"})
-            yield _failure(request.url, "render", message)
+        rendered = self._render_failed(request, message)
+        if rendered:
+            yield from rendered
             return
         yield _failure(request.url, "fetch", message)
         if request.callback == self.parse_search:

@@ -23,16 +23,20 @@ from crawler.demo.server import respond
 
 @dataclass
 class Fault:
-    """What to do to requests of ``target``: the first ``times`` of them (None: all)."""
+    """What to do to requests of ``target``: after the first ``after`` (served as usual),
+    the next ``times`` of them (None: all)."""
 
     kind: str  # status, retry_after, slow, hang, reset, truncate, redirect_loop, huge, binary
     times: int | None = None
     arg: float = 0  # the status, the Retry-After seconds, the delay, or the size in bytes
+    after: int = 0
     served: int = field(default=0, init=False)
 
     def due(self) -> bool:
         self.served += 1
-        return self.times is None or self.served <= self.times
+        if self.served <= self.after:
+            return False
+        return self.times is None or self.served - self.after <= self.times
 
 
 class FaultServer:

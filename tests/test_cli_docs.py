@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import click
@@ -43,3 +44,11 @@ def test_cli_reference_is_current():
     assert current == docs.render(), (
         "docs/cli.md is stale: run .venv/bin/python scripts/cli_docs.py"
     )
+
+
+def test_the_readme_lists_every_exit_code():
+    from cli import EXIT_MEANINGS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {int(m) for m in re.findall(r"^\| (\d) \|", readme, flags=re.MULTILINE)}
+    assert rows == {code.value for code in EXIT_MEANINGS}

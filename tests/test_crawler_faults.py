@@ -26,6 +26,8 @@ SETTINGS = {
     "WANGJIAN_MAX_PAGE_MB": "1",
 }
 JS_PRICED = "L00043"  # its price comes from /api/price/L00043, which fails
+# JS-priced too: the plain page is served, Chromium gets HTTP 500 and never sees a price.
+RENDER_500 = "L00053"
 
 
 def page_of(n: int) -> list[str]:
@@ -53,6 +55,7 @@ MATRIX = {
     ),
     "search page 2 always 500": ("/search?q=&page=2", Fault("status", None, 500), "HTTP 500"),
     "price API always 500": (f"/api/price/{JS_PRICED}", Fault("status", None, 500), None),
+    "500 to the browser only": (f"/item/{RENDER_500}", Fault("status", None, 500, after=1), None),
 }
 
 
@@ -89,12 +92,15 @@ def test_every_failure_is_reported_with_its_url_and_a_reason(swept):
     server, result, db_url = swept
     expected = {server.url + t: why for t, _, why in MATRIX.values() if why}
     expected[f"{server.url}/item/{JS_PRICED}"] = "render"
+    # The error page never shows the price the render rule waits for.
+    expected[f"{server.url}/item/{RENDER_500}"] = "timeout"
     found = {e["url"]: e for e in result["error_list"]}
     assert set(found) == set(expected)
     for url, why in expected.items():
         wanted = why if why != "render" else found[url]["message"]
         assert found[url]["message"] == wanted, url
     assert found[f"{server.url}/item/{JS_PRICED}"]["kind"] == "render"
+    assert found[f"{server.url}/item/{RENDER_500}"]["kind"] == "render"
     assert result["status"] == "finished" and result["errors"] == len(expected)
     with session_scope(make_engine(db_url)) as s:
         sweep = s.scalars(select(Sweep)).one()
@@ -126,9 +132,10 @@ def test_retry_after_is_honoured(swept):
     assert second - first >= 1.0
 
 
-def test_a_listing_whose_price_api_failed_is_kept_without_its_price(swept):
+@pytest.mark.parametrize("listing_id", [JS_PRICED, RENDER_500])
+def test_a_listing_whose_browser_render_failed_is_kept_without_its_price(swept, listing_id):
     _, _, db_url = swept
-    listing = stored(db_url)[JS_PRICED]
-    assert (listing.title, listing.price) == (CATALOG.listings[JS_PRICED].title, None)
+    listing = stored(db_url)[listing_id]
+    assert (listing.title, listing.price) == (CATALOG.listings[listing_id].title, None)
     assert listing.incomplete.startswith("浏览器渲染失败：")
     assert listing.rendered is False  # what is kept is the plain page

@@ -3,14 +3,8 @@ what it had not stored: the same listings, shops and leads, no duplicates, one s
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
-
 from sqlalchemy import func, select
-from test_pipelines_store import _count
-from wangjian_process import COMMAND, ROOT, wangjian, wangjian_json
+from wangjian_process import stored_rows, sweep_killed_after, wangjian, wangjian_json
 
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
@@ -37,22 +31,8 @@ def test_a_killed_sweep_resumes_to_the_same_result(tmp_path):
     with DemoServer(CATALOG) as server:
         args = ["sweep", "demo", "--base-url", server.url]
         whole = wangjian_json(*args, "--database-url", whole_db)
-        process = subprocess.Popen(
-            [*COMMAND, *args, "--database-url", killed_db],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")},
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while _count(path, "listings") < 40 and process.poll() is None:
-                assert time.monotonic() < deadline, "the sweep stored nothing"
-                time.sleep(0.05)
-            os.kill(process.pid, signal.SIGKILL)
-        finally:
-            process.wait(timeout=30)
-        before = _count(path, "listings")
+        sweep_killed_after([*args, "--database-url", killed_db], path, 40)
+        before = stored_rows(path, "listings")
         assert 40 <= before < len(CATALOG.listings)
         resumed = wangjian_json(*args, "--database-url", killed_db, "--resume")
     assert (whole["status"], resumed["status"]) == ("finished", "finished")

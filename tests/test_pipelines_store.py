@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import sqlite3
-import subprocess
-import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from wangjian_process import COMMAND, ROOT, wangjian
+from wangjian_process import sweep_killed_after, wangjian
 
 from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
@@ -62,35 +57,14 @@ def test_writer_close_writes_what_is_queued(db_engine):
         writer.submit("late")
 
 
-def _count(path: Path, table: str) -> int:
-    try:
-        with sqlite3.connect(path, timeout=30) as connection:
-            return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    except sqlite3.OperationalError:  # not created yet
-        return 0
-
-
 def test_a_sweep_killed_mid_way_leaves_whole_items(tmp_path):
     catalog = build_catalog(seed=11, size=600)
     path = tmp_path / "killed.db"
     url = f"sqlite:///{path}"
     with DemoServer(catalog) as server:
-        process = subprocess.Popen(
-            [*COMMAND, "sweep", "demo", "--base-url", server.url, "--database-url", url],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={k: v for k, v in os.environ.items() if k != "WANGJIAN_DATABASE_URL"},
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while _count(path, "listings") < 40 and process.poll() is None:
-                assert time.monotonic() < deadline, "the sweep stored nothing"
-                time.sleep(0.05)
-            os.kill(process.pid, signal.SIGKILL)
-        finally:
-            process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL
+        args = ["sweep", "demo", "--base-url", server.url, "--database-url", url]
+        code = sweep_killed_after(args, path, 40)
+    assert code == -signal.SIGKILL
 
     engine = db.make_engine(url)
     try:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,3 +36,34 @@ def wangjian_json(*args: str, code: int = 0, **env: str):
     done = wangjian(*args, "--json", **env)
     assert done.returncode == code, (done.returncode, done.stderr[-3000:])
     return json.loads(done.stdout)
+
+
+def stored_rows(path: Path, table: str) -> int:
+    """Rows of ``table`` in the SQLite file at ``path`` (0 before it exists)."""
+    try:
+        with sqlite3.connect(path, timeout=30) as connection:
+            return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def sweep_killed_after(args: list[str], path: Path, listings: int) -> int:
+    """Run ``wangjian ARGS`` and SIGKILL it once the SQLite file at ``path`` holds
+    ``listings`` listings; its exit code (a negative signal number)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
+    process = subprocess.Popen(
+        [*COMMAND, *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environ,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while stored_rows(path, "listings") < listings and process.poll() is None:
+            assert time.monotonic() < deadline, "the sweep stored nothing"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+    return process.returncode
