@@ -34,6 +34,8 @@ class Exit(enum.IntEnum):
     PARTIAL = 4
     INTERNAL = 5
     UNREACHABLE = 6
+    STRUCTURE_CHANGED = 7
+    BLOCKED = 8
 
 
 #: What each exit code means, as every --help and the README's table say it.
@@ -45,6 +47,9 @@ EXIT_MEANINGS = {
     Exit.PARTIAL: "it ran, but some pages could not be fetched, read or stored",
     Exit.INTERNAL: "a bug in wangjian (the traceback is printed)",
     Exit.UNREACHABLE: "not one page answered: the site is down or the URL is wrong",
+    Exit.STRUCTURE_CHANGED: "far fewer listings or fields than the platform's recent sweeps: "
+    "its pages may have changed",
+    Exit.BLOCKED: "the platform kept answering with a block or a login wall: the sweep stopped",
 }
 EXIT_CODES = "\b\nExit codes (the same for every command):\n" + "\n".join(
     f"  {code.value}  {meaning}" for code, meaning in EXIT_MEANINGS.items()
@@ -490,11 +495,18 @@ def rules_eval(input_path: str, packs_dir) -> None:
 
 
 def sweep_exit(result) -> Exit:
-    """Interrupted beats partial: a sweep that stopped early is not done, errors or not."""
+    """How a sweep ended, the worst first: unreachable (6), blocked (8) or interrupted (3),
+    then structure changed (7) > partial (4) > ok (0). A sweep that stopped early is not
+    done, whatever it found; one that reads far less than it used to needs its profile
+    fixed, which matters more than a few pages that failed."""
     if result.status == "unreachable":
         return Exit.UNREACHABLE
+    if result.status == "blocked":
+        return Exit.BLOCKED
     if result.status != "finished":
         return Exit.INTERRUPTED
+    if result.structure_warnings:
+        return Exit.STRUCTURE_CHANGED
     return Exit.PARTIAL if result.errors else Exit.OK
 
 
@@ -601,10 +613,7 @@ def sweep(profile, base_url, keywords, max_pages, resume, as_json, packs_dir, da
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
-        click.echo(result.render(time.monotonic() - started), nl=False)
-        labels = titles_of(scorer)
-        for category, count in sorted(result.leads.items()):
-            click.echo(f"  {category_label(category, labels)}: {count}")
+        click.echo(result.render(time.monotonic() - started, titles_of(scorer)), nl=False)
     raise SystemExit(sweep_exit(result))
 
 
@@ -749,7 +758,8 @@ def sweeps_list(platform, limit, as_json, database_url) -> None:
 @json_option
 @db_option
 def sweeps_show(sweep_id: int, as_json: bool, database_url) -> None:
-    """Show one sweep: counts, failures by kind, and the pages that failed.
+    """Show one sweep: counts, pages by status, failures by kind, field coverage, whether its
+    page structure may have changed, its log files and the pages that failed.
 
     \b
     Example:
@@ -780,11 +790,41 @@ def sweeps_show(sweep_id: int, as_json: bool, database_url) -> None:
         f"页面 {row.pages}，商品 {row.listings}，店铺 {row.shops}，广告 {row.ads}，"
         f"线索 {row.leads}，错误 {row.errors}"
     )
-    for kind, count in sorted(row.failures_by_kind.items()):
-        click.echo(f"  {kind}: {count}")
+    click.echo(_health_lines(row), nl=False)
     for failure in row.failures:
         line = f"  错误 {failure['url']}: {failure['kind']} {failure['message']}"
         click.echo(escape_controls(line))
+
+
+def _health_lines(row) -> str:
+    """What ``sweeps show`` says of a sweep's health, a line for each part it has."""
+    from crawler.results import STRUCTURE_CHANGED
+    from rules.labels import LISTING_FIELD_LABELS, failure_label, listing_field_label
+
+    def joined(parts) -> str:
+        return "，".join(parts)
+
+    lines = []
+    if row.pages_by_status:
+        by_status = sorted(row.pages_by_status.items(), key=lambda kv: int(kv[0]))
+        lines.append("页面状态: " + joined(f"{code} ×{n}" for code, n in by_status))
+    if row.leads_by_category:
+        leads = sorted(row.leads_by_category.items())
+        lines.append("线索: " + joined(f"{category_label(c)} {n}" for c, n in leads))
+    if row.failures_by_kind:
+        failures = sorted(row.failures_by_kind.items())
+        lines.append("失败: " + joined(f"{failure_label(k)}（{k}）{n}" for k, n in failures))
+    lines.append(f"重试 {row.retries}，被拦截 {row.blocked}")
+    if row.coverage:
+        order = list(LISTING_FIELD_LABELS)
+        fields = sorted(row.coverage, key=lambda f: (order.index(f) if f in order else 99, f))
+        shares = joined(f"{listing_field_label(f)} {row.coverage[f]:.0%}" for f in fields)
+        lines.append(f"字段覆盖率（{row.coverage_listings} 个商品）: {shares}")
+    if row.structure_warnings:
+        lines.append(f"{STRUCTURE_CHANGED}（与本平台近期巡查相比）:")
+        lines += [f"  {warning}" for warning in row.structure_warnings]
+    lines += [f"日志: {path}" for path in row.log_files]
+    return "".join(line + "\n" for line in lines)
 
 
 @main.command("rescore")

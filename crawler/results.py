@@ -20,6 +20,8 @@ from store.models import SweepStatus
 
 #: Failures listed in a result; more are only counted.
 MAX_LISTED = 200
+#: What a sweep with structure warnings (``crawler.health``) says of itself.
+STRUCTURE_CHANGED = "页面结构可能已变化"
 
 
 @dataclass
@@ -38,9 +40,22 @@ class SweepResult:
     error_list: list[dict[str, str]] = field(default_factory=list)  # url, kind, message
     failed_share: float = 0.0  # failed pages over pages tried (answered or not)
     already_stored: int = 0  # resumed: listings and shop pages the interrupted run stored
+    retries: int = 0
+    blocked: int = 0  # pages the platform answered with a block or a login wall
+    coverage: dict[str, float] = field(default_factory=dict)  # listing field -> share having it
+    structure_warnings: list[str] = field(default_factory=list)  # 页面结构可能已变化: why
+    log_file: str | None = None
 
     @classmethod
-    def of(cls, stats: dict[str, Any], failures: list[PageFailure]) -> SweepResult:
+    def of(
+        cls,
+        stats: dict[str, Any],
+        failures: list[PageFailure],
+        health: dict[str, Any] | None = None,
+        log_file: str | None = None,
+    ) -> SweepResult:
+        """``health`` is what ``crawler.health.assess`` found (a sweep's, not a scan's)."""
+        health = health or {}
         reason = stats.get("finish_reason", "unknown")
         prefix = "wangjian/leads/"
         pages = stats.get("response_received_count", 0)
@@ -62,17 +77,27 @@ class SweepResult:
             error_list=[f.summary() for f in failures[:MAX_LISTED]],
             failed_share=round(min(1.0, errors / tried), 4) if tried else float(errors > 0),
             already_stored=sum(v for k, v in stats.items() if k.startswith("wangjian/resumed/")),
+            retries=stats.get("retry/count", 0),
+            blocked=stats.get("wangjian/blocked", 0),
+            coverage=dict(health.get("coverage", {})),
+            structure_warnings=list(health.get("warnings", [])),
+            log_file=log_file,
         )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def render(self, seconds: float | None = None) -> str:
-        """One summary line, then the first failures."""
+    def render(
+        self, seconds: float | None = None, lead_titles: dict[str, str] | None = None
+    ) -> str:
+        """One summary line; with ``lead_titles`` (pack titles, may be empty) the leads by
+        category; why the page structure may have changed, the first failures, and where
+        the log is."""
         took = f"，用时 {seconds:.1f} 秒" if seconds is not None else ""
         status = {
             "finished": "完成" + (f"，{self.failed_share:.1%} 的页面失败" if self.errors else ""),
             "unreachable": "失败：没有一个页面得到响应（网站无法访问或网址有误）",
+            "blocked": f"中止：平台持续拦截（验证码或登录墙，{self.blocked} 次），已停止",
         }.get(self.status, f"中断（{self.close_reason}）")
         read = f"，网页 {self.pages_read}" if self.pages_read else ""
         if self.already_stored:
@@ -81,11 +106,19 @@ class SweepResult:
             f"扫描{status}: 页面 {self.pages}，商品 {self.listings}，店铺 {self.shops}，"
             f"广告 {self.ads}{read}，浏览器渲染 {self.rendered}，错误 {self.errors}{took}"
         ]
+        if lead_titles is not None:
+            for category, count in sorted(self.leads.items()):
+                lines.append(f"  {category_label(category, lead_titles)}: {count}")
+        if self.structure_warnings:
+            lines.append(f"{STRUCTURE_CHANGED}（与本平台近期巡查相比）:")
+            lines += [f"  {warning}" for warning in self.structure_warnings]
         for error in self.error_list[:10]:
             line = f"  错误 {error['url']}: {error['kind']} {error['message']}"
             lines.append(escape_controls(line))
         if self.errors > 10:
             lines.append(f"  … 另有 {self.errors - 10} 个错误")
+        if self.log_file:
+            lines.append(f"日志: {self.log_file}")
         return "\n".join(lines) + "\n"
 
 

@@ -6,14 +6,20 @@ cannot be restarted, so a process runs one crawl: the CLI calls ``run_sweep`` or
 ``run_scan`` once, and tests and benchmarks start ``wangjian sweep --json`` /
 ``wangjian scan --json`` as subprocesses. Everything that can fail for the whole crawl (the
 profile, the packs, the database) fails here, before the reactor starts.
+
+A sweep also writes its log file (``<data_dir>/logs/sweep-<id>-<start>.log``, named on its
+row before the crawl) and shows its progress (``crawler.progress``); after the crawl its
+health is judged against the platform's recent sweeps (``crawler.health``) and kept on its
+row (``stats["health"]``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,9 +29,11 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response, TextResponse
 from sqlalchemy import Engine
 
+from crawler import health
+from crawler.progress import on_terminal, sweep_log
 from crawler.results import ScanReport, ScanResult, SweepResult
 from crawler.scrapy_settings import build_scrapy_settings
-from crawler.settings import Settings
+from crawler.settings import Settings, SettingsError
 from pipelines.score import Scored
 from pipelines.store import NotStored
 from rules.engine import Scorer
@@ -36,8 +44,8 @@ from spiders.field_report import FieldReading, field_report
 from spiders.generic import ORIGIN, GenericSpider
 from spiders.generic_page import page_title
 from spiders.profile import PlatformProfile, load_profile
-from store import db, running
-from store.models import SweepKind
+from store import db, history, running
+from store.models import SweepKind, SweepStatus
 
 
 def search_terms(scorer: Scorer) -> list[str]:
@@ -72,12 +80,15 @@ def run_sweep(
     profile = load_profile(profile_path).with_base_url(base_url)
     scorer = scorer or Scorer.load(settings.packs_dir)
     row = _sweep_row(profile, str(profile_path), scorer, SweepKind.sweep)
-    row["sweep_id"], resumed = _begin(settings, row, resume)
+    row["sweep_id"], resumed, log_file = _begin(settings, row, resume)
+    terms = search_terms(scorer) if keywords is None else list(keywords)
+    live = on_terminal()
     inputs = {
         "WANGJIAN_PROFILE": profile,
-        "WANGJIAN_KEYWORDS": search_terms(scorer) if keywords is None else list(keywords),
+        "WANGJIAN_KEYWORDS": terms,
         "WANGJIAN_SCORER": scorer,
         "WANGJIAN_SWEEP": row,
+        "WANGJIAN_PROGRESS_LIVE": live,
     }
     if resumed is not None:
         inputs.update(
@@ -85,8 +96,11 @@ def run_sweep(
             WANGJIAN_SKIP_SHOPS=sorted(resumed.shops),
             WANGJIAN_SHOP_URLS=resumed.shop_urls,
         )
-    collector = _crawl(build_scrapy_settings(settings, profile, inputs=inputs), scan=False)
-    return SweepResult.of(collector.stats, collector.failures)
+    built = build_scrapy_settings(settings, profile, inputs=inputs)
+    collector = _crawl(built, scan=False, log_file=log_file, live=live)
+    basis = health.basis_of(profile.base_url, terms, profile.search.browse)
+    found = _assess(settings, row, collector.stats, basis)
+    return SweepResult.of(collector.stats, collector.failures, found, str(log_file))
 
 
 def run_scan(
@@ -182,11 +196,12 @@ def _upgrade(settings: Settings) -> None:
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[Engine]:
+def _database(settings: Settings, upgrade: bool = True) -> Iterator[Engine]:
     """The crawl's database, created or upgraded before the reactor starts."""
     engine = db.make_engine(settings.db_url)
     try:
-        db.upgrade(engine)
+        if upgrade:
+            db.upgrade(engine)
         yield engine
     finally:
         engine.dispose()
@@ -194,22 +209,51 @@ def _database(settings: Settings) -> Iterator[Engine]:
 
 def _begin(
     settings: Settings, row: dict[str, Any], resume: bool
-) -> tuple[int, running.Resume | None]:
+) -> tuple[int, running.Resume | None, Path]:
     """Upgrade the database and open the sweep's row, refusing a second running sweep of
-    the platform (``store.running``); the sweep's id, and what it had stored if resumed."""
+    the platform (``store.running``), and name its log file on it; the sweep's id, what it
+    had stored if resumed, and the log file."""
     with _database(settings) as engine, db.session_scope(engine) as s:
+        resumed = None
         if resume:
             resumed = running.resume_sweep(s, row["platform"])
-            return resumed.sweep_id, resumed
-        sweep = running.begin_sweep(
-            s,
-            row["platform"],
-            row["platform_name"],
-            row["base_url"],
-            row["profile"],
-            row["pack_versions"],
-        )
-        return sweep.id, None
+            sweep_id = resumed.sweep_id
+        else:
+            sweep_id = running.begin_sweep(
+                s,
+                row["platform"],
+                row["platform_name"],
+                row["base_url"],
+                row["profile"],
+                row["pack_versions"],
+            ).id
+        log_file = _log_file(settings, sweep_id)
+        history.add_stats(s, sweep_id, {}, log_file=str(log_file))
+        return sweep_id, resumed, log_file
+
+
+def _log_file(settings: Settings, sweep_id: int) -> Path:
+    """A new log file for this run of the sweep (a resumed sweep gets one a run)."""
+    folder = settings.data_dir.resolve() / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(
+            f"WANGJIAN_DATA_DIR: cannot create the log folder {folder}: {exc.strerror}"
+        ) from None
+    return folder / f"sweep-{sweep_id}-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+
+def _assess(
+    settings: Settings, row: dict[str, Any], stats: dict[str, Any], basis: str
+) -> dict[str, Any]:
+    """Judge the sweep against the platform's recent sweeps; keep the health on its row."""
+    status = SweepStatus.after(stats.get("finish_reason", "unknown"), stats)
+    with _database(settings, upgrade=False) as engine, db.session_scope(engine) as s:
+        recent = history.recent_stats(s, row["platform"], row["sweep_id"], health.BASELINE_SWEEPS)
+        found = health.assess(stats, recent, basis, status == SweepStatus.finished)
+        history.add_stats(s, row["sweep_id"], {"health": found})
+    return found
 
 
 def _sweep_row(
@@ -226,12 +270,15 @@ def _sweep_row(
     }
 
 
-def _crawl(scrapy_settings: dict[str, Any], scan: bool) -> Collector:
-    process = CrawlerProcess(scrapy_settings)
+def _crawl(
+    scrapy_settings: dict[str, Any], scan: bool, log_file: Path | None = None, live: bool = False
+) -> Collector:
+    process = CrawlerProcess(scrapy_settings)  # configures logging: sweep_log comes after
     crawler = process.create_crawler(GenericSpider)
     collector = Collector(crawler, scan)
     process.crawl(crawler)
-    process.start()
+    with sweep_log(log_file, live) if log_file is not None else nullcontext():
+        process.start()
     collector.stats = crawler.stats.get_stats()
     return collector
 

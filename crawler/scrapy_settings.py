@@ -61,6 +61,12 @@ SCAN_OVERRIDES: dict[str, Any] = {
     "ROBOTSTXT_OBEY": False,
 }
 
+#: What a sweep adds: field coverage counted into the stats, progress while it runs.
+SWEEP_EXTENSIONS = {
+    "crawler.health.FieldCoverage": 500,
+    "crawler.progress.Progress": 510,
+}
+
 DOWNLOADER_MIDDLEWARES = {
     # After HttpCompressionMiddleware (590), so it sees the decompressed body.
     "crawler.encoding.UndeclaredCharsetMiddleware": 580,
@@ -96,9 +102,42 @@ def _static() -> dict[str, Any]:
         "RETRY_TIMES": 1,
         "DOWNLOAD_TIMEOUT": 30,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy 2.19 starts a token-guarded HTTP server that runs Python sent to it: never.
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "FEED_EXPORT_ENCODING": "utf-8",
     }
+
+
+def _platform(settings: Settings, profile: PlatformProfile) -> dict[str, Any]:
+    """What the profile's politeness and the platform's access settings change."""
+    polite = profile.politeness
+    out: dict[str, Any] = {"ROBOTSTXT_OBEY": profile.obey_robots}
+    if polite.concurrency is not None:
+        out["CONCURRENT_REQUESTS"] = out["CONCURRENT_REQUESTS_PER_DOMAIN"] = polite.concurrency
+    if polite.delay_s is not None:
+        out["DOWNLOAD_DELAY"] = polite.delay_s
+    if polite.autothrottle:
+        out.update(
+            AUTOTHROTTLE_ENABLED=True,
+            AUTOTHROTTLE_START_DELAY=polite.delay_s or 1.0,
+            AUTOTHROTTLE_TARGET_CONCURRENCY=min(polite.concurrency or 2, 4),
+        )
+    if polite.user_agent:
+        out["USER_AGENT"] = polite.user_agent
+    access = settings.access(profile.code)
+    context: dict[str, Any] = {}
+    if access.proxy:
+        out["WANGJIAN_PROXY"] = access.proxy
+        context["proxy"] = {"server": access.proxy}
+    if access.storage_state:
+        # Read now: a bad file fails before the crawl starts, naming the setting.
+        where = f"WANGJIAN_PLATFORMS {profile.code}.storage_state"
+        out["WANGJIAN_COOKIES"] = access.cookies(where)
+        context["storage_state"] = str(access.storage_state)
+    if context:
+        out["PLAYWRIGHT_CONTEXTS"] = {"default": context}
+    return out
 
 
 def build_scrapy_settings(
@@ -111,9 +150,10 @@ def build_scrapy_settings(
 ) -> dict[str, Any]:
     """Every Scrapy setting of one crawl.
 
-    ``scan`` gives the settings of ``wangjian scan`` (``SCAN_OVERRIDES``); ``store`` False
-    leaves the store pipeline out. ``inputs`` are the ``WANGJIAN_*`` settings our components
-    read in ``from_crawler`` (the profile, keywords, scorer, what the sweep row says).
+    ``scan`` gives the settings of ``wangjian scan`` (``SCAN_OVERRIDES``); otherwise a sweep's
+    extensions are added (``SWEEP_EXTENSIONS``). ``store`` False leaves the store pipeline
+    out. ``inputs`` are the ``WANGJIAN_*`` settings our components read in ``from_crawler``
+    (the profile, keywords, scorer, what the sweep row says).
     """
     built = _static()
     timeout = min(settings.download_timeout, SCAN_TIMEOUT_S) if scan else settings.download_timeout
@@ -139,9 +179,12 @@ def build_scrapy_settings(
         LOG_LEVEL=settings.log_level,
     )
     if profile is not None:
-        built["ROBOTSTXT_OBEY"] = profile.obey_robots
+        built.update(_platform(settings, profile))
     if scan:
         built.update(SCAN_OVERRIDES)
+    else:
+        built["EXTENSIONS"] = dict(SWEEP_EXTENSIONS)
+        built["WANGJIAN_PROGRESS_INTERVAL"] = settings.progress_interval
     if store:
         built["WANGJIAN_DATABASE_URL"] = settings.db_url
     else:

@@ -6,11 +6,13 @@ not a silently ignored value.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rules.errors import validation_problems
@@ -20,6 +22,49 @@ ENV_PREFIX = "WANGJIAN_"
 
 class SettingsError(ValueError):
     """Settings that cannot be used, with a message naming the variable."""
+
+
+class PlatformAccess(BaseModel):
+    """How one platform is reached: a proxy, a signed-in browser session. Kept in settings,
+    never in a profile: profiles are shared, sessions and proxies are a team's own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proxy: str | None = Field(
+        None, description="Proxy URL for every request to the platform, e.g. http://10.0.0.5:3128."
+    )
+    storage_state: Path | None = Field(
+        None,
+        description="Playwright storage state (JSON, saved after signing in by hand): its "
+        "cookies go with every request, plain and in Chromium.",
+    )
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https", "socks5"):
+            raise ValueError(f"not a proxy URL: {value!r} (expected http://host:port)")
+        return value
+
+    def cookies(self, where: str = "storage_state") -> list[dict[str, str]]:
+        """The storage state's cookies as Scrapy takes them; [] without one. ``where``
+        names the setting in errors."""
+        if self.storage_state is None:
+            return []
+        try:
+            state = json.loads(self.storage_state.read_text(encoding="utf-8"))
+            return [
+                {k: str(c[k]) for k in ("name", "value", "domain", "path") if k in c}
+                for c in state.get("cookies", [])
+            ]
+        except OSError as exc:
+            raise SettingsError(
+                f"{where}: cannot read {self.storage_state}: {exc.strerror}"
+            ) from None
+        except (ValueError, AttributeError, KeyError, TypeError) as exc:
+            raise SettingsError(
+                f"{where}: {self.storage_state} is not a Playwright storage state: {exc}"
+            ) from None
 
 
 class Settings(BaseSettings):
@@ -63,7 +108,24 @@ class Settings(BaseSettings):
     max_page_mb: float = Field(
         10.0, gt=0, description="Pages larger than this (in MiB) are refused, not read."
     )
-    log_level: str = Field("WARNING", description="Scrapy log level.")
+    log_level: str = Field(
+        "WARNING", description="Scrapy log level on stderr (the sweep's log file keeps INFO)."
+    )
+    progress_interval: float = Field(
+        10.0,
+        ge=0,
+        description="Seconds between a sweep's progress lines when stderr is not a terminal, "
+        "and in its log file (0: none).",
+    )
+    platforms: dict[str, PlatformAccess] = Field(
+        default_factory=dict,
+        description="Per platform code, JSON: proxy and storage_state, e.g. "
+        '{"taobao": {"proxy": "http://10.0.0.5:3128", "storage_state": "taobao-state.json"}}.',
+    )
+
+    def access(self, platform: str) -> PlatformAccess:
+        """How to reach ``platform``: its entry in ``platforms``, else directly."""
+        return self.platforms.get(platform, PlatformAccess())
 
     @field_validator("database_url")
     @classmethod

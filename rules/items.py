@@ -55,8 +55,10 @@ class ListingItem(BaseModel):
     description: str = ""
     price: float | None = None
     original_price: float | None = None
+    sales: int | None = Field(None, description="Sales the page shows (销量), e.g. 7261人付款.")
     category: str = ""
     ship_from: str = ""
+    shop_name: str = Field("", description="The shop's name as shown with the listing.")
     shop_url: str | None = None
     shop_external_id: str | None = None
     incomplete: str = Field("", description="Why some fields may be missing (a failed render).")
@@ -112,7 +114,7 @@ class PageItem(BaseModel):
         return "sha256:" + hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
-FailureKind = Literal["fetch", "http", "not_html", "extraction", "render", "store"]
+FailureKind = Literal["fetch", "http", "blocked", "not_html", "extraction", "render", "store"]
 
 
 class PageFailure(BaseModel):

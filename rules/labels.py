@@ -27,6 +27,31 @@ FIELD_LABELS = {
     "record": "记录",
 }
 
+#: The fields a platform profile reads off a listing page (``listing.fields``), as the health
+#: of a sweep names them (field coverage, "the page structure may have changed").
+LISTING_FIELD_LABELS = {
+    "title": "标题",
+    "price": "价格",
+    "original_price": "划线价",
+    "sales": "销量",
+    "category": "类目",
+    "ship_from": "发货地",
+    "description": "描述",
+    "shop_name": "店铺名称",
+    "shop_link": "店铺链接",
+}
+
+#: Why a page could not be fetched or read (``PageFailure.reason``).
+FAILURE_LABELS = {
+    "fetch": "未能获取",
+    "http": "HTTP 错误",
+    "blocked": "被拦截（验证码/登录墙）",
+    "not_html": "不是网页",
+    "extraction": "提取失败",
+    "render": "渲染失败",
+    "store": "存储失败",
+}
+
 #: How a hit was found.
 VIA_LABELS = {
     "term": "词条",
@@ -51,6 +76,7 @@ SWEEP_STATUS_LABELS = {
     "failed": "失败",
     "interrupted": "已中断",
     "unreachable": "无法访问",
+    "blocked": "被平台拦截",
 }
 
 #: What is wrong when a structural check of rules/checks.py fires; one per registered kind
@@ -81,6 +107,14 @@ def kind_label(kind: str) -> str:
 
 def field_label(field: str) -> str:
     return FIELD_LABELS.get(field, field)
+
+
+def listing_field_label(field: str) -> str:
+    return LISTING_FIELD_LABELS.get(field, field)
+
+
+def failure_label(reason: str) -> str:
+    return FAILURE_LABELS.get(reason, reason)
 
 
 def via_label(via: str) -> str:
@@ -122,17 +156,21 @@ def hit_label(matched: str, term: str, via: str) -> str:
 __all__ = [
     "CATEGORY_LABELS",
     "CHECK_LABELS",
+    "FAILURE_LABELS",
     "FIELD_LABELS",
     "KIND_LABELS",
+    "LISTING_FIELD_LABELS",
     "STATUS_LABELS",
     "SWEEP_KIND_LABELS",
     "SWEEP_STATUS_LABELS",
     "VIA_LABELS",
     "category_label",
     "check_label",
+    "failure_label",
     "field_label",
     "hit_label",
     "kind_label",
+    "listing_field_label",
     "status_label",
     "sweep_kind_label",
     "sweep_status_label",

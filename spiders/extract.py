@@ -16,17 +16,17 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from rules.items import AdItem, ListingItem, PageCapture, ShopItem
-from spiders.profile import PlatformProfile, RenderRule
+from spiders.picks import DataError, Page, PickSpec, Scope, first, values
+from spiders.profile import ListingFields, PlatformProfile, RenderRule
 
 PageKind = Literal["listing", "shop", "search", "page"]
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_TEN_THOUSAND = re.compile(r"(\d+(?:\.\d+)?)\s*万")
 _LABEL = re.compile(r"^[^：:]{1,20}[：:]\s*")
 _LIST_SEPARATORS = re.compile(r"[\s、,，/;；|]+")
-# HTML whitespace only, as a browser collapses it: U+3000 and other spaces a seller typed
-# (象\u3000牙) are the seller's text and stay for the rules to see.
-_HTML_SPACE = " \t\n\r\f"
-_SPACE = re.compile(f"[{_HTML_SPACE}]+")
+#: Values of a ``more`` pick that mean the last result page.
+_NO_MORE = {"", "false", "0", "null", "none", "no"}
 
 
 class ExtractionError(ValueError):
@@ -40,27 +40,26 @@ class ExtractionError(ValueError):
 @dataclass
 class SearchPage:
     listing_urls: list[str] = field(default_factory=list)
+    listings: list[ListingItem] = field(default_factory=list)  # read on the page itself
     ads: list[AdItem] = field(default_factory=list)
     next_url: str | None = None
+    more: bool = True  # the page does not say it is the last one
+
+    @property
+    def results(self) -> int:
+        return len(self.listing_urls) + len(self.listings)
 
 
 # -- field kinds --------------------------------------------------------------------------
 
 
-def texts(sel: Selector, css: str | None) -> list[str]:
-    """The text of each match; attribute and ::text selectors give their values as is."""
-    if not css:
-        return []
-    if "::" in css:
-        values = sel.css(css).getall()
-    else:
-        values = ["".join(node.css("::text").getall()) for node in sel.css(css)]
-    return [v for v in (_SPACE.sub(" ", v).strip(_HTML_SPACE) for v in values) if v]
+def texts(sel: Selector, css: PickSpec | None) -> list[str]:
+    """What a CSS selector (or pick) finds in an HTML node, without a page's JSON."""
+    return values(Scope.of(sel), css)
 
 
-def first_text(sel: Selector, css: str | None) -> str:
-    found = texts(sel, css)
-    return found[0] if found else ""
+def first_text(sel: Selector, css: PickSpec | None) -> str:
+    return first(Scope.of(sel), css)
 
 
 def parse_price(text: str) -> float | None:
@@ -86,12 +85,26 @@ def parse_uscc(text: str) -> str | None:
     return code or None
 
 
+def parse_count(text: str) -> int | None:
+    """'7261人付款' -> 7261, '1.2万+' -> 12000; None when the text holds no number."""
+    text = text.replace(",", "").replace("，", "")
+    match = _TEN_THOUSAND.search(text)
+    if match:
+        return round(float(match.group(1)) * 10_000)
+    number = parse_price(text)
+    return int(number) if number is not None else None
+
+
 def split_list(text: str) -> list[str]:
     return [part for part in _LIST_SEPARATORS.split(strip_label(text)) if part]
 
 
 def external_id(url: str, pattern: str) -> str | None:
-    match = re.search(pattern, urlsplit(url).path)
+    """The id ``pattern`` finds in the URL's path, else in its path?query."""
+    parts = urlsplit(url)
+    match = re.search(pattern, parts.path)
+    if match is None and parts.query:
+        match = re.search(pattern, f"{parts.path}?{parts.query}")
     return match.group("id") if match else None
 
 
@@ -110,9 +123,9 @@ def page_kind(url: str, profile: PlatformProfile | None) -> PageKind:
     """Which of the profile's pages ``url`` is, by its path; 'page' when none or no profile."""
     if profile is None:
         return "page"
-    if external_id(url, profile.listing.id_pattern) is not None:
+    if profile.listing and external_id(url, profile.listing.id_pattern) is not None:
         return "listing"
-    if external_id(url, profile.shop.id_pattern) is not None:
+    if profile.shop and external_id(url, profile.shop.id_pattern) is not None:
         return "shop"
     search_paths = {urlsplit(u).path for u in (profile.search.url, *profile.search.browse)}
     return "search" if urlsplit(url).path in search_paths else "page"
@@ -120,9 +133,10 @@ def page_kind(url: str, profile: PlatformProfile | None) -> PageKind:
 
 def render_rule(kind: PageKind, profile: PlatformProfile | None) -> RenderRule | None:
     """The profile's rule for when a page of this kind needs Chromium; None if never."""
-    if profile is None or kind not in ("listing", "shop"):
-        return None
-    return profile.listing.render if kind == "listing" else profile.shop.render
+    spec = None
+    if profile is not None:
+        spec = {"listing": profile.listing, "shop": profile.shop}.get(kind)
+    return spec.render if spec is not None else None
 
 
 def _require(response: TextResponse, name: str, value: str | None) -> str:
@@ -131,43 +145,77 @@ def _require(response: TextResponse, name: str, value: str | None) -> str:
     return value
 
 
+def _page(response: TextResponse, source) -> Scope:
+    """The page's scope, its JSON data read now so that a page without it fails here."""
+    page = Page(response, source)
+    try:
+        page.data  # noqa: B018 - read for its error
+    except DataError as exc:
+        raise ExtractionError(response.url, "data", str(exc)) from None
+    return page.scope()
+
+
+def listing_id_in(profile: PlatformProfile, url: str | None) -> str | None:
+    if url is None or profile.listing is None:
+        return None
+    return external_id(url, profile.listing.id_pattern)
+
+
+def shop_id_in(profile: PlatformProfile, url: str | None) -> str | None:
+    if url is None or profile.shop is None:
+        return None
+    return external_id(url, profile.shop.id_pattern)
+
+
 # -- pages --------------------------------------------------------------------------------
 
 
 def extract_search(response: TextResponse, profile: PlatformProfile) -> SearchPage:
     spec = profile.search
+    scope = _page(response, spec.data)
     page = SearchPage()
-    links = [response.urljoin(href) for href in texts(response.selector, spec.result_link)]
+    links = [response.urljoin(href) for href in values(scope, spec.result_link)]
     shot = None
     for slot in spec.ads:
-        for node in response.css(slot.css):
+        for node in scope.each(slot.each):
             shot = shot or capture(response)
             where = f"search.ads.{slot.slot}"
-            href = first_text(node, slot.link)
+            href = first(node, slot.link)
             target = response.urljoin(href) if href else None
-            label = first_text(node, slot.label) if slot.label else ""
+            label = first(node, slot.label) if slot.label else ""
             page.ads.append(
                 AdItem(
                     platform=profile.code,
-                    external_id=_require(response, f"{where}.id", first_text(node, slot.id)),
+                    external_id=_require(response, f"{where}.id", first(node, slot.id)),
                     slot=slot.slot,
-                    text=_require(response, f"{where}.text", first_text(node, slot.text)),
+                    text=_require(response, f"{where}.text", first(node, slot.text)),
                     target_url=target,
-                    target_external_id=(
-                        external_id(target, profile.listing.id_pattern) if target else None
-                    ),
-                    labelled=slot.label_text in label,
+                    target_external_id=first(node, slot.listing_id)
+                    or listing_id_in(profile, target),
+                    labelled=bool(label) and slot.label_text in label,
                     page=shot,
                 )
             )
             if target:
                 links.append(target)
-    listing_pattern = profile.listing.id_pattern
+    if spec.items is not None:
+        shot = shot or capture(response)
+        items = spec.items
+        for node in scope.each(items.each):
+            href = first(node, items.url)
+            url = response.urljoin(href) if href else response.url
+            listing_id = _require(response, "search.items.id", first(node, items.id))
+            listing = _listing(
+                response, profile, node, items.fields, url, listing_id, shot, "search.items"
+            )
+            page.listings.append(listing)
     page.listing_urls = list(
-        dict.fromkeys(u for u in links if external_id(u, listing_pattern) is not None)
+        dict.fromkeys(u for u in links if listing_id_in(profile, u) is not None)
     )
-    next_href = first_text(response.selector, spec.next_page)
+    next_href = first(scope, spec.next_page)
     page.next_url = response.urljoin(next_href) if next_href else None
+    if spec.more is not None:
+        page.more = first(scope, spec.more).lower() not in _NO_MORE
     return page
 
 
@@ -176,47 +224,67 @@ def needs_render(response: TextResponse, rule_css: str | None) -> bool:
     return bool(rule_css) and "playwright" not in response.flags and bool(response.css(rule_css))
 
 
-def extract_listing(response: TextResponse, profile: PlatformProfile) -> ListingItem:
-    spec = profile.listing
-    f = spec.fields
-    sel = response.selector
-    shop_href = first_text(sel, f.shop_link)
+def _listing(
+    response: TextResponse,
+    profile: PlatformProfile,
+    scope: Scope,
+    f: ListingFields,
+    url: str,
+    listing_id: str,
+    shot: PageCapture,
+    where: str = "listing",
+) -> ListingItem:
+    shop_href = first(scope, f.shop_link)
     shop_url = response.urljoin(shop_href) if shop_href else None
     return ListingItem(
         platform=profile.code,
-        url=response.url,
-        external_id=_require(response, "listing.id", external_id(response.url, spec.id_pattern)),
-        title=_require(response, "listing.fields.title", first_text(sel, f.title)),
-        description="\n".join(texts(sel, f.description)),
-        price=parse_price(first_text(sel, f.price)),
-        original_price=parse_price(first_text(sel, f.original_price)),
-        category=first_text(sel, f.category),
-        ship_from=first_text(sel, f.ship_from),
+        url=url,
+        external_id=listing_id,
+        title=_require(response, f"{where}.fields.title", first(scope, f.title)),
+        description="\n".join(values(scope, f.description)),
+        price=parse_price(first(scope, f.price)),
+        original_price=parse_price(first(scope, f.original_price)),
+        sales=parse_count(first(scope, f.sales)),
+        category=first(scope, f.category),
+        ship_from=first(scope, f.ship_from),
+        shop_name=first(scope, f.shop_name),
         shop_url=shop_url,
-        shop_external_id=external_id(shop_url, profile.shop.id_pattern) if shop_url else None,
-        page=capture(response),
+        shop_external_id=shop_id_in(profile, shop_url),
+        page=shot,
+    )
+
+
+def extract_listing(response: TextResponse, profile: PlatformProfile) -> ListingItem:
+    spec = profile.listing
+    assert spec is not None
+    listing_id = _require(response, "listing.id", external_id(response.url, spec.id_pattern))
+    scope = _page(response, spec.data)
+    return _listing(
+        response, profile, scope, spec.fields, response.url, listing_id, capture(response)
     )
 
 
 def extract_shop(response: TextResponse, profile: PlatformProfile) -> ShopItem:
     spec = profile.shop
+    assert spec is not None
     f = spec.fields
-    sel = response.selector
-    has_text_licence = bool(f.licence and sel.css(f.licence))
-    has_image_licence = bool(f.licence_image and sel.css(f.licence_image))
-    categories = first_text(sel, f.categories)
-    company = strip_label(first_text(sel, f.company))
+    shop_id = _require(response, "shop.id", external_id(response.url, spec.id_pattern))
+    scope = _page(response, spec.data)
+    has_text_licence = scope.has(f.licence)
+    has_image_licence = scope.has(f.licence_image)
+    categories = first(scope, f.categories)
+    company = strip_label(first(scope, f.company))
     return ShopItem(
         platform=profile.code,
         url=response.url,
-        external_id=_require(response, "shop.id", external_id(response.url, spec.id_pattern)),
-        name=_require(response, "shop.fields.name", first_text(sel, f.name)),
-        shop_text="\n".join(texts(sel, f.text)),
+        external_id=shop_id,
+        name=_require(response, "shop.fields.name", first(scope, f.name)),
+        shop_text="\n".join(values(scope, f.text)),
         categories=split_list(categories) if categories else [],
         licence_present=has_text_licence or has_image_licence,
         licence_image_only=has_image_licence and not has_text_licence,
-        uscc=parse_uscc(first_text(sel, f.uscc)),
+        uscc=parse_uscc(first(scope, f.uscc)),
         company_name=company or None,
-        permits=[label_of(p) for p in texts(sel, f.permits)],
+        permits=[label_of(p) for p in values(scope, f.permits)],
         page=capture(response),
     )

@@ -7,12 +7,14 @@ Both are pure: nothing is fetched here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from scrapy.http import TextResponse
 
 from rules.terminal import escape_controls, shorten
-from spiders.extract import external_id, first_text, page_kind, texts
+from spiders.extract import external_id, page_kind
+from spiders.picks import DataError, Page, PickSpec, Scope, describe, first, values
 from spiders.profile import ListingFields, PlatformProfile, ShopFields
 
 #: Marks in the report: a required field that found nothing, an optional one, no selector.
@@ -54,22 +56,37 @@ def field_report(response: TextResponse, profile: PlatformProfile) -> list[Field
     """Every selector of the profile for this kind of page, with what it found here."""
     kind = page_kind(response.url, profile)
     if kind == "search":
-        return _search(response, profile)
-    if kind == "listing":
-        spec = profile.listing
-        return [_id_reading("listing", response.url, spec.id_pattern)] + _fields(
-            response, "listing", spec.fields
-        )
-    if kind == "shop":
-        spec = profile.shop
-        return [_id_reading("shop", response.url, spec.id_pattern)] + _fields(
-            response, "shop", spec.fields
-        )
+        spec = profile.search
+        scope, data = _scope(response, "search", spec.data)
+        return data + (_search(scope, profile) if scope else [])
+    if kind in ("listing", "shop"):
+        spec = profile.listing if kind == "listing" else profile.shop
+        assert spec is not None
+        scope, data = _scope(response, kind, spec.data)
+        readings = [_id_reading(kind, response.url, spec.id_pattern), *data]
+        return readings + (_fields(scope, kind, spec.fields) if scope else [])
     return []
 
 
-def _reading(name: str, selector: str | None, values: list[str]) -> FieldReading:
-    return FieldReading(name, selector, values, name in _REQUIRED)
+def _scope(response: TextResponse, kind: str, source) -> tuple[Scope | None, list[FieldReading]]:
+    """The page's scope, and a reading of its JSON data when the profile names a source."""
+    page = Page(response, source)
+    try:
+        data = page.data
+    except DataError:
+        return None, [FieldReading(f"{kind}.data", source.script if source else "JSON", [], True)]
+    if source is None:
+        return page.scope(), []
+    return page.scope(), [_reading(f"{kind}.data", source.script, [_json_preview(data)])]
+
+
+def _json_preview(data) -> str:
+    return json.dumps(data, ensure_ascii=False)[: MAX_VALUE * 2]
+
+
+def _reading(name: str, selector: PickSpec | str | None, found: list[str]) -> FieldReading:
+    shown = selector if isinstance(selector, str) or selector is None else describe(selector)
+    return FieldReading(name, shown, found, name in _REQUIRED)
 
 
 def _id_reading(kind: str, url: str, pattern: str) -> FieldReading:
@@ -77,38 +94,66 @@ def _id_reading(kind: str, url: str, pattern: str) -> FieldReading:
     return _reading(f"{kind}.id", pattern, [found] if found else [])
 
 
-def _fields(
-    response: TextResponse, kind: str, fields: ListingFields | ShopFields
-) -> list[FieldReading]:
+def _fields(scope: Scope, kind: str, fields: ListingFields | ShopFields) -> list[FieldReading]:
     readings = []
     for name in type(fields).model_fields:
-        css = getattr(fields, name)
-        values = texts(response.selector, css)
-        if not values and css and kind == "shop" and name in _PRESENCE:
+        spec = getattr(fields, name)
+        found = values(scope, spec)
+        if not found and spec and kind == "shop" and name in _PRESENCE:
             # Read by presence: show each element matched, e.g. <img>.
-            values = [f"<{node.root.tag}>" for node in response.css(css)]
-        readings.append(_reading(f"{kind}.fields.{name}", css, values))
+            found = [f"<{node.node.root.tag}>" for node in scope.each(spec) if node.node]
+        readings.append(_reading(f"{kind}.fields.{name}", spec, found))
     return readings
 
 
-def _search(response: TextResponse, profile: PlatformProfile) -> list[FieldReading]:
+def _per_result(
+    where: str, nodes: list[Scope], fields: list[tuple[str, PickSpec | None, bool]]
+) -> list[FieldReading]:
+    """One reading per key, one value per result on the page ("" where it has none)."""
+    readings = []
+    for key, spec, required in fields:
+        found = [first(node, spec) for node in nodes] if spec else []
+        # A result without its id or text fails extraction, when there are results.
+        readings.append(
+            FieldReading(
+                f"{where}.{key}",
+                describe(spec),
+                found if any(found) else [],
+                required and bool(nodes),
+            )
+        )
+    return readings
+
+
+def _search(scope: Scope, profile: PlatformProfile) -> list[FieldReading]:
     spec = profile.search
-    sel = response.selector
     readings = [
-        _reading("search.result_link", spec.result_link, texts(sel, spec.result_link)),
-        _reading("search.next_page", spec.next_page, texts(sel, spec.next_page)),
+        _reading("search.result_link", spec.result_link, values(scope, spec.result_link)),
+        _reading("search.next_page", spec.next_page, values(scope, spec.next_page)),
     ]
+    if spec.more is not None:
+        readings.append(_reading("search.more", spec.more, values(scope, spec.more)))
+    if spec.items is not None:
+        items = spec.items
+        nodes = scope.each(items.each)
+        readings.append(_reading("search.items.each", items.each, values(scope, items.each)))
+        keys = [("id", items.id, True), ("url", items.url, False)] + [
+            (f"fields.{name}", getattr(items.fields, name), name == "title")
+            for name in type(items.fields).model_fields
+        ]
+        readings += _per_result("search.items", nodes, keys)
     for slot in spec.ads:
         where = f"search.ads.{slot.slot}"
-        nodes = response.css(slot.css)
-        readings.append(_reading(f"{where}.css", slot.css, texts(sel, slot.css)))
-        for key in ("id", "text", "link", "label"):
-            css = getattr(slot, key)
-            found = [first_text(node, css) for node in nodes] if css else []
-            values = found if any(found) else []
-            # An ad without its id or text fails extraction, when the slot is on the page.
-            required = key in ("id", "text") and bool(nodes)
-            readings.append(FieldReading(f"{where}.{key}", css, values, required))
+        nodes = scope.each(slot.each)
+        readings.append(_reading(f"{where}.each", slot.each, values(scope, slot.each)))
+        keys = [
+            ("id", slot.id, True),
+            ("text", slot.text, True),
+            ("link", slot.link, False),
+            ("listing_id", slot.listing_id, False),
+            ("label", slot.label, False),
+        ]
+        readings += _per_result(where, nodes, keys)
     return readings
 
 

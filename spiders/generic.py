@@ -16,13 +16,16 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import HtmlResponse, Request, Response
+from scrapy.exceptions import CloseSpider
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from twisted.python.failure import Failure
 
-from rules.items import FailureKind, PageFailure
+from rules.items import FailureKind, ListingItem, PageFailure
+from spiders.blocks import blocked_by_status_or_url, blocked_by_text
 from spiders.extract import (
     ExtractionError,
     PageKind,
+    SearchPage,
     capture,
     external_id,
     extract_listing,
@@ -34,6 +37,7 @@ from spiders.extract import (
 )
 from spiders.failures import failure_message
 from spiders.generic_page import extract_page
+from spiders.picks import is_json
 from spiders.profile import PlatformProfile, RenderRule, load_profile
 from spiders.render import render_meta
 
@@ -41,10 +45,16 @@ from spiders.render import render_meta
 ORIGIN = "wangjian_origin"
 #: Request meta of a search page: its page number in its chain of result pages.
 PAGE = "wangjian_page"
+#: Request meta of a search page: the keyword it searches (absent: a browse page).
+KEYWORD = "wangjian_keyword"
 #: Request meta of a search page guessed past a failed one: how many failed in a row.
 GUESSED = "wangjian_guessed"
+#: Request meta of a search page built by number or offset, not linked: a 404 is the end.
+BUILT = "wangjian_built"
 #: Request meta of a render: what the plain page showed, kept if the render fails.
 PLAIN = "wangjian_plain"
+#: Request meta of a page answered with a block: how many times it was asked again.
+BLOCKED = "wangjian_blocked"
 #: Result pages tried past failed ones before a chain is given up.
 MAX_GUESSED = 3
 #: Error statuses reach the callbacks (after retries), so a failure names its status and
@@ -63,6 +73,8 @@ class GenericSpider(scrapy.Spider):
         render: bool = False,
         skip: dict[str, set[str]] | None = None,
         shop_urls: list[str] | None = None,
+        proxy: str | None = None,
+        cookies: list[dict[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -78,6 +90,12 @@ class GenericSpider(scrapy.Spider):
         self.skip = skip or {"listing": set(), "shop": set()}
         self.shop_urls = list(shop_urls or [])
         self._skipped: set[tuple[str, str]] = set()
+        self._blocks_in_row = 0
+        # How the platform is reached (settings, never the profile): a proxy for every
+        # request, a signed-in session's cookies sent from the first one (the cookie
+        # middleware keeps them for the rest).
+        self.proxy = proxy
+        self.cookies = list(cookies or [])
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> GenericSpider:
@@ -97,6 +115,8 @@ class GenericSpider(scrapy.Spider):
                 "shop": set(settings.getlist("WANGJIAN_SKIP_SHOPS")),
             },
             shop_urls=settings.getlist("WANGJIAN_SHOP_URLS"),
+            proxy=settings.get("WANGJIAN_PROXY"),
+            cookies=settings.getlist("WANGJIAN_COOKIES"),
             **kwargs,
         )
 
@@ -108,14 +128,21 @@ class GenericSpider(scrapy.Spider):
 
     def search_url(self, keyword: str, page: int) -> str:
         assert self.profile is not None
-        template = self.profile.search.url
-        return self._url(template.format(keyword=quote(keyword, safe=""), page=page))
+        spec = self.profile.search
+        offset = (page - spec.first_page) * (spec.page_size or 0)
+        return self._url(spec.url.format(keyword=quote(keyword, safe=""), page=page, offset=offset))
 
     def _request(self, url: str, callback: Callable, meta: dict | None = None, **kw) -> Request:
         meta = {"handle_httpstatus_list": HTTP_ERRORS, **(meta or {})}
+        if self.proxy:
+            meta["proxy"] = self.proxy
         return Request(url, callback=callback, errback=self.on_error, meta=meta, **kw)
 
     async def start(self) -> AsyncIterator[Request]:
+        async for request in self._starts():
+            yield request.replace(cookies=self.cookies) if self.cookies else request
+
+    async def _starts(self) -> AsyncIterator[Request]:
         if self.urls is not None:
             for index, url in enumerate(self.urls):
                 yield self._scan_request(index, url)
@@ -123,7 +150,8 @@ class GenericSpider(scrapy.Spider):
         assert self.profile is not None
         first = self.profile.search.first_page
         for keyword in self.keywords:
-            yield self._request(self.search_url(keyword, first), self.parse_search, {PAGE: first})
+            meta = {PAGE: first, KEYWORD: keyword}
+            yield self._request(self.search_url(keyword, first), self.parse_search, meta)
         for path in self.profile.search.browse:
             yield self._request(self._url(path), self.parse_search, {PAGE: first})
         for url in self.shop_urls:
@@ -150,21 +178,58 @@ class GenericSpider(scrapy.Spider):
         return self._request(
             response.url,
             response.request.callback,
-            {**response.meta, **render_meta(rule), PLAIN: plain},
+            {**carried(response.meta), **render_meta(rule), PLAIN: plain},
             dont_filter=True,  # the same URL again, this time through Chromium
         )
 
+    def _page_url(self, request: Request, number: int) -> str | None:
+        """The URL of result page ``number`` of ``request``'s chain: by the template for a
+        keyword's pages numbered or offset, else by the page number in the URL's query."""
+        assert self.profile is not None
+        keyword = request.meta.get(KEYWORD)
+        paging = self.profile.search.paging
+        if keyword is not None and paging in ("number", "offset"):
+            return self.search_url(keyword, number)
+        if paging == "offset":
+            return None  # a browse page's offset is not in a template
+        return next_page_url(request.url, number - 1)
+
+    def _chain(self, request: Request, number: int, url: str, **meta: Any) -> Request:
+        """Result page ``number`` of ``request``'s chain (same keyword)."""
+        meta = {PAGE: number, **meta}
+        if KEYWORD in request.meta:
+            meta[KEYWORD] = request.meta[KEYWORD]
+        return self._request(url, self.parse_search, meta)
+
     def _next_guess(self, request: Request) -> Request | None:
-        """The result page after a failed one, by its page number in the URL; None when the
-        URL does not show it, or too many pages in a row failed."""
+        """The result page after a failed one; None when its URL cannot be told, or too
+        many pages in a row failed."""
         page, guessed = request.meta.get(PAGE), request.meta.get(GUESSED, 0)
         if page is None or guessed >= MAX_GUESSED or not self.follow:
             return None
-        url = next_page_url(request.url, page)
+        url = self._page_url(request, page + 1)
         if url is None:
             return None
-        meta = {PAGE: page + 1, GUESSED: guessed + 1}
-        return self._request(url, self.parse_search, meta)
+        return self._chain(request, page + 1, url, **{GUESSED: guessed + 1, BUILT: True})
+
+    def _next_page(self, response: Response, page: SearchPage) -> Request | None:
+        """The result page after this one, as the profile's pagination says; None: the end."""
+        assert self.profile is not None
+        spec = self.profile.search
+        number = response.meta.get(PAGE)
+        if not page.more:
+            return None
+        if spec.paging == "next_link":
+            if page.next_url is None:
+                return None
+            following = number + 1 if number is not None else None
+            return self._chain(response.request, following, page.next_url)
+        if spec.paging is None or number is None or not page.results:
+            return None
+        if number + 1 - spec.first_page >= spec.max_pages:
+            return None
+        url = self._page_url(response.request, number + 1)
+        return self._chain(response.request, number + 1, url, **{BUILT: True}) if url else None
 
     def _stored(self, kind: str, url: str) -> bool:
         """Whether the interrupted run this sweep resumes already stored that page."""
@@ -172,7 +237,7 @@ class GenericSpider(scrapy.Spider):
             return False
         assert self.profile is not None
         spec = self.profile.listing if kind == "listing" else self.profile.shop
-        found = external_id(url, spec.id_pattern)
+        found = external_id(url, spec.id_pattern) if spec is not None else None
         if found not in self.skip[kind]:
             return False
         if (kind, found) not in self._skipped:  # counted once, however often it is linked
@@ -183,45 +248,68 @@ class GenericSpider(scrapy.Spider):
     # -- callbacks --------------------------------------------------------------------------
 
     def parse_search(self, response: Response) -> Iterator[Any]:
+        blocked = self._blocked_by_status_or_url(response)
+        if blocked:
+            yield from self._on_block(response, blocked)
+            return
         failed = self._unreadable(response)
+        page = None
         if failed is None:
             try:
                 page = extract_search(response, self.profile)
             except ExtractionError as exc:
                 failed = self._extraction_failed(exc, response)
+        if page is None or not (page.results or page.ads):
+            # A page that shows nothing it should: a block page is not "no results".
+            blocked = self._blocked_by_text(response)
+            if blocked:
+                yield from self._on_block(response, blocked)
+                return
         if failed is not None:
-            if not (response.status == 404 and response.meta.get(GUESSED)):
-                yield failed  # a guessed page past the last one is the end, not a failure
+            if not (response.status == 404 and response.meta.get(BUILT)):
+                yield failed  # a built page past the last one is the end, not a failure
             guess = self._next_guess(response.request) if response.status != 404 else None
             if guess is not None:
                 yield guess
             return
+        self._blocks_in_row = 0
         yield from page.ads
+        for listing in page.listings:
+            yield listing
+            yield from self._shop_of(listing)
         if not self.follow:
             return
         for url in page.listing_urls:
             if not self._stored("listing", url):
                 yield self._request(url, self.parse_listing)
-        if page.next_url:
-            number = response.meta.get(PAGE)
-            meta = {PAGE: number + 1} if number is not None else {}
-            yield self._request(page.next_url, self.parse_search, meta)
+        following = self._next_page(response, page)
+        if following is not None:
+            yield following
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         item = yield from self._read(response, "listing", extract_listing)
-        if item is not None and item.shop_url and self.follow:
-            if not self._stored("shop", item.shop_url):
-                yield self._request(item.shop_url, self.parse_shop)
+        if item is not None:
+            yield from self._shop_of(item)
+
+    def _shop_of(self, listing: ListingItem) -> Iterator[Request]:
+        """The shop page a listing names, when the profile reads shops and it is not stored."""
+        if self.follow and listing.shop_url and listing.shop_external_id:
+            if not self._stored("shop", listing.shop_url):
+                yield self._request(listing.shop_url, self.parse_shop)
 
     def parse_shop(self, response: Response) -> Iterator[Any]:
         yield from self._read(response, "shop", extract_shop)
 
     def parse_page(self, response: Response) -> Iterator[Any]:
-        failed = self._unreadable(response)
+        failed = self._unreadable(response, json=False)
         yield failed or extract_page(response)
 
     def _read(self, response: Response, kind: PageKind, extract: Callable) -> Iterator[Any]:
         """Yield what a listing or shop page shows (or a render, or a failure); return the item."""
+        blocked = self._blocked_by_status_or_url(response)
+        if blocked:
+            yield from self._on_block(response, blocked)
+            return None
         failed = self._unreadable(response)
         if failed:
             yield from self._render_failed(response.request, failed.message) or [failed]
@@ -237,19 +325,68 @@ class GenericSpider(scrapy.Spider):
         try:
             item = extract(response, self.profile)
         except ExtractionError as exc:
-            yield self._extraction_failed(exc, response)
+            blocked = self._blocked_by_text(response)
+            if blocked:
+                yield from self._on_block(response, blocked)
+            else:
+                yield self._extraction_failed(exc, response)
             return None
+        self._blocks_in_row = 0
         yield item
         return item
+
+    # -- blocks -----------------------------------------------------------------------------
+
+    def _blocked_by_status_or_url(self, response: Response) -> str | None:
+        if self.profile is None:
+            return None
+        return blocked_by_status_or_url(response, self.profile.blocked)
+
+    def _blocked_by_text(self, response: Response) -> str | None:
+        if self.profile is None:
+            return None
+        return blocked_by_text(response, self.profile.blocked)
+
+    def _on_block(self, response: Response, reason: str) -> Iterator[Any]:
+        """The platform blocked this page: slow down and ask again later; after
+        ``give_up_after`` blocked pages in a row, stop the sweep as blocked."""
+        assert self.profile is not None
+        spec = self.profile.blocked
+        self._blocks_in_row += 1
+        self.crawler.stats.inc_value("wangjian/blocked")
+        request = response.request
+        tries = request.meta.get(BLOCKED, 0)
+        if self._blocks_in_row >= spec.give_up_after or tries + 1 >= spec.give_up_after:
+            yield _failure(request.url, "blocked", reason, response)
+            if self._blocks_in_row >= spec.give_up_after:
+                raise CloseSpider("blocked")
+            return
+        self._slow_down(request, spec.backoff_s, spec.backoff_s * spec.give_up_after)
+        yield request.replace(dont_filter=True, meta={**carried(request.meta), BLOCKED: tries + 1})
+
+    def _slow_down(self, request: Request, seconds: float, most: float) -> None:
+        """More delay (``seconds`` more, up to ``most``) and fewer requests at a time for
+        the platform (its download slot); blocks now and then do not add up for ever."""
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None:
+            slot.delay = min(slot.delay + seconds, max(most, slot.delay))
+            slot.concurrency = max(1, slot.concurrency // 2)
+        self.crawler.stats.set_value("wangjian/delay_s", slot.delay if slot else seconds)
 
     # -- failures ---------------------------------------------------------------------------
 
     @staticmethod
-    def _unreadable(response: Response) -> PageFailure | None:
+    def _unreadable(response: Response, json: bool = True) -> PageFailure | None:
+        """Why the page cannot be read at all; None when it can. ``json``: a JSON answer
+        counts as readable (a profile's picks read it; a generic page reads HTML only)."""
         url = response.request.url
         if response.status >= 400:
             return _failure(url, "http", f"HTTP {response.status}", response)
-        if not isinstance(response, HtmlResponse):
+        readable = isinstance(response, HtmlResponse) or (
+            json and isinstance(response, TextResponse) and is_json(response)
+        )
+        if not readable:
             return _failure(url, "not_html", "not HTML", response)
         if b"\x00" in response.body[:4096]:
             return _failure(url, "not_html", "not a text page (binary served as HTML)", response)
@@ -283,6 +420,28 @@ class GenericSpider(scrapy.Spider):
             guess = self._next_guess(request)
             if guess is not None:
                 yield guess
+
+
+#: Meta keys Scrapy's own middlewares keep per download: not carried to a request made again.
+_PER_DOWNLOAD = frozenset(
+    {
+        "download_latency",
+        "download_slot",
+        "retry_times",
+        "redirect_times",
+        "redirect_ttl",
+        "redirect_urls",
+        "redirect_reasons",
+        "_auth_proxy",
+        "_scheme_proxy",
+        "cache_timestamp",
+    }
+)
+
+
+def carried(meta: dict[str, Any]) -> dict[str, Any]:
+    """What a request asked again (through Chromium, after a block) keeps of ``meta``."""
+    return {k: v for k, v in meta.items() if k not in _PER_DOWNLOAD}
 
 
 def next_page_url(url: str, page: int) -> str | None:

@@ -13,13 +13,14 @@ from scrapy.http import TextResponse
 
 from rules.items import PageItem
 from spiders.extract import capture, first_text
+from spiders.picks import HTML_SPACE, is_json
 
 #: Enough for any product page; a huge page (a forum thread, a catalogue) is cut here so one
 #: URL cannot make the scorer read megabytes.
 MAX_TEXT = 20_000
 
-# HTML whitespace only, as in spiders.extract: other spaces (U+3000) are the seller's text.
-_SPACE = re.compile("[ \t\n\r\f]+")
+# HTML whitespace only, as in spiders.picks: other spaces (U+3000) are the seller's text.
+_SPACE = re.compile(f"[{HTML_SPACE}]+")
 _INVISIBLE = "ancestor::script or ancestor::style or ancestor::noscript or ancestor::template"
 _BODY_TEXT = f"//body//text()[not({_INVISIBLE})]"
 _TITLE_SOURCES = ('meta[property="og:title"]::attr(content)', "h1", "title")
@@ -30,7 +31,10 @@ def collapse(text: str) -> str:
 
 
 def page_title(response: TextResponse) -> str:
-    """og:title, else the first ``<h1>``, else ``<title>``; '' when the page has none."""
+    """og:title, else the first ``<h1>``, else ``<title>``; '' when the page has none (a
+    JSON answer has none)."""
+    if is_json(response):
+        return ""
     for css in _TITLE_SOURCES:
         found = first_text(response.selector, css)
         if found:

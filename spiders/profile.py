@@ -1,26 +1,26 @@
 """Platform profiles: how the generic spider crawls one platform, read from YAML.
 
-A profile names the search URL template, the browse start URLs, the CSS selectors for search
-results, ad slots, listing and shop fields, and which pages need a browser. Every key is
-checked (``extra="forbid"``) and every selector is compiled at load time, so a typo fails
-before a sweep starts, with the file and the field named.
+A profile names the search URL template and how result pages follow each other, the browse
+start URLs, where results, ad slots, listing and shop fields are (CSS, XPath, a regex or a
+JSON path into the page's data: ``spiders.picks``), which pages need a browser, what a block
+looks like and how politely to crawl. Every key is checked (``extra="forbid"``) and every
+expression is compiled at load time, so a typo fails before a sweep starts, with the file
+and the field named.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from cssselect import SelectorError
-from parsel.csstranslator import HTMLTranslator
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rules.errors import field_problems
+from spiders.picks import Css, DataSource, PickSpec, ValueRegex
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
-_TRANSLATOR = HTMLTranslator()
 
 
 class ProfileError(ValueError):
@@ -30,14 +30,6 @@ class ProfileError(ValueError):
         self.path, self.field, self.message = Path(path), field, message
         where = f"{self.path.name}: {field}" if field else self.path.name
         super().__init__(f"{where}: {message}")
-
-
-def _css(value: str) -> str:
-    try:
-        _TRANSLATOR.css_to_xpath(value)
-    except SelectorError as exc:
-        raise ValueError(f"bad CSS selector {value!r}: {exc}") from None
-    return value
 
 
 def _regex(value: str) -> str:
@@ -50,43 +42,182 @@ def _regex(value: str) -> str:
     return value
 
 
-Css = Annotated[str, AfterValidator(_css)]
 IdPattern = Annotated[str, AfterValidator(_regex)]
+OptionalPick = PickSpec | None
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _pick(description: str, required: bool = False) -> Any:
+    return Field(... if required else None, description=description)
+
+
+class ListingFields(_Strict):
+    """Where a listing's (商品) fields are: CSS selectors or picks."""
+
+    title: PickSpec = _pick("The listing's title (商品标题); a page without it fails.", True)
+    price: OptionalPick = _pick("The current price; its first number is read (¥1,299.00 -> 1299).")
+    original_price: OptionalPick = _pick(
+        "The struck-through original price (划线价), read like price."
+    )
+    sales: OptionalPick = _pick("Sales shown (销量, 7261人付款, 1.2万+); its number is read.")
+    category: OptionalPick = _pick("The listing's category (商品类目).")
+    ship_from: OptionalPick = _pick(
+        "Where the goods ship from (发货地), e.g. 湖北 鄂州; gives the 属地."
+    )
+    description: OptionalPick = _pick(
+        "The description (商品详情); every match is kept, one per line."
+    )
+    shop_name: OptionalPick = _pick("The seller's shop name as shown with the listing.")
+    shop_link: OptionalPick = _pick("The URL of the seller's shop page.")
+
+
+class ShopFields(_Strict):
+    """Where a shop's (店铺) fields are: CSS selectors or picks."""
+
+    name: PickSpec = _pick("The shop's name (店铺名称); a page without it fails.", True)
+    text: PickSpec = _pick(
+        "Everything shown on the page that rules read (name, intro, licence block).", True
+    )
+    categories: OptionalPick = _pick("The 主营类目 line; its label is stripped.")
+    licence: OptionalPick = _pick("The licence block shown as text.")
+    licence_image: OptionalPick = _pick("The licence shown as an image.")
+    company: OptionalPick = _pick(
+        "The company name on the licence (企业名称); its label is stripped."
+    )
+    uscc: OptionalPick = _pick(
+        "The 统一社会信用代码 shown; its label and inner spaces are removed."
+    )
+    permits: OptionalPick = _pick("Each permit line, e.g. 食品经营许可证：JY1….")
+
+
 class AdSlot(_Strict):
     """One kind of paid placement on a search page."""
 
     slot: Literal["promoted", "banner"] = Field(description="Kind of placement.")
-    css: Css = Field(description="Selects each slot element on the page.")
-    id: Css = Field(
-        description="Inside the slot: the creative's stable id, e.g. ::attr(data-ad-id)."
+    each: PickSpec = Field(
+        description="Selects each slot on the page: elements (CSS, XPath) or JSON values."
     )
-    text: Css = Field(description="Inside the slot: the text the ad shows.")
-    link: Css | None = Field(None, description="Inside the slot: the target URL.")
-    label: Css | None = Field(
-        None, description="Inside the slot: the visible ad label; its absence is a finding."
+    id: PickSpec = _pick(
+        "Inside the slot: the creative's stable id, e.g. ::attr(data-ad-id).", True
     )
-    label_text: str = Field("广告", description="Text the label must contain to count.")
+    text: PickSpec = _pick("Inside the slot: the text the ad shows.", True)
+    link: OptionalPick = _pick("Inside the slot: the target URL.")
+    listing_id: OptionalPick = _pick(
+        "Inside the slot: the id of the listing advertised, where the link does not show it."
+    )
+    label: OptionalPick = _pick("Inside the slot: the visible ad label; its absence is a finding.")
+    label_text: str = Field(
+        "广告", description="Text the label must contain to count ('': any label found)."
+    )
+
+
+class Politeness(_Strict):
+    """How hard a sweep may press this platform (the settings give the defaults)."""
+
+    concurrency: int | None = Field(None, ge=1, le=64, description="Requests at a time.")
+    delay_s: float | None = Field(
+        None, ge=0, description="Seconds between two requests to the platform."
+    )
+    autothrottle: bool = Field(
+        False, description="Adapt the delay to the platform's response times (AutoThrottle)."
+    )
+    user_agent: str | None = Field(None, description="User-Agent header sent to the platform.")
+
+
+class BlockSpec(_Strict):
+    """What a block or a login wall looks like: such a page is never read as a result."""
+
+    status: list[int] = Field(
+        default_factory=lambda: [403, 429],
+        description="Statuses that mean the platform refuses the crawler.",
+    )
+    url: list[ValueRegex] = Field(
+        default_factory=list,
+        description="Regexes on the final URL, e.g. /login or /captcha, of a wall redirected to.",
+    )
+    text: list[str] = Field(
+        default_factory=lambda: ["验证码", "请登录", "访问过于频繁", "访问受限"],
+        description="Text shown on a block page (looked for in the page title and the "
+        "start of its text).",
+    )
+    give_up_after: int = Field(
+        5, ge=1, description="Blocked pages in a row after which the sweep stops as blocked."
+    )
+    backoff_s: float = Field(
+        30.0, ge=0, description="Seconds added to the delay each time a block is seen."
+    )
+
+
+class SearchItems(_Strict):
+    """Listings read from the result page itself (its script's JSON, or a full grid)."""
+
+    each: PickSpec = Field(description="Selects each result: elements or JSON values.")
+    id: PickSpec = _pick("Inside a result: the listing's id on the platform.", True)
+    url: OptionalPick = _pick("Inside a result: the listing page's URL.")
+    fields: ListingFields = Field(description="Inside a result: the listing's fields.")
 
 
 class SearchSpec(_Strict):
     """How to find goods: the search and browse pages, their results, pagination and ads."""
 
     url: str = Field(
-        description="Search URL template with {keyword} and {page}, relative to base_url."
+        description="Search URL template with {keyword} and {page} or {offset}, relative "
+        "to base_url."
     )
     first_page: int = Field(1, ge=0, description="Number of the first result page.")
     browse: list[str] = Field(
         default_factory=list, description="Start URLs that list goods without a keyword."
     )
-    result_link: Css = Field(description="Selects the href of every result on a search page.")
-    next_page: Css | None = Field(None, description="Selects the href of the next result page.")
+    data: DataSource | None = Field(
+        None, description="Where a result page keeps its data as JSON, for json picks."
+    )
+    result_link: OptionalPick = _pick("Selects the URL of every result on a search page.")
+    items: SearchItems | None = Field(
+        None, description="Listings read from the result page itself, without opening them."
+    )
+    pages: Literal["next_link", "number", "offset"] | None = Field(
+        None,
+        description="How result pages follow each other: a next link, page numbers in the "
+        "URL ({page}), or an offset ({offset}); by default, as the keys given imply.",
+    )
+    next_page: OptionalPick = _pick("Selects the URL of the next result page.")
+    page_size: int | None = Field(None, ge=1, description="Results per page, for {offset}.")
+    max_pages: int = Field(100, ge=1, description="Result pages read per keyword at most.")
+    more: OptionalPick = _pick(
+        "Whether more result pages follow (empty, false or 0: the last page)."
+    )
     ads: list[AdSlot] = Field(default_factory=list, description="Paid placements on search pages.")
+
+    @model_validator(mode="after")
+    def _paging(self) -> SearchSpec:
+        if self.result_link is None and self.items is None:
+            raise ValueError("give result_link (links to listing pages) or items (or both)")
+        kind = self.paging
+        if kind == "next_link" and self.next_page is None:
+            raise ValueError("pages: next_link needs next_page")
+        if kind == "number" and "{page}" not in self.url:
+            raise ValueError("pages: number needs {page} in url")
+        if kind == "offset" and ("{offset}" not in self.url or self.page_size is None):
+            raise ValueError("pages: offset needs {offset} in url and page_size")
+        try:
+            self.url.format(keyword="k", page=1, offset=0)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"url: only {{keyword}}, {{page}} and {{offset}}: {exc}") from None
+        return self
+
+    @property
+    def paging(self) -> str | None:
+        """How result pages follow each other; None: only the first is read."""
+        if self.pages is not None:
+            return self.pages
+        if self.next_page is not None:
+            return "next_link"
+        if "{offset}" in self.url and self.page_size is not None:
+            return "offset"
+        return "number" if "{page}" in self.url and self.more is not None else None
 
 
 class RenderRule(_Strict):
@@ -99,51 +230,16 @@ class RenderRule(_Strict):
     timeout_ms: int = Field(10_000, gt=0, description="How long to wait for wait_for.")
 
 
-class ListingFields(_Strict):
-    """CSS selectors of what a listing (商品) page shows."""
-
-    title: Css = Field(description="The listing's title (商品标题); a page without it fails.")
-    price: Css | None = Field(
-        None, description="The current price; its first number is read (¥1,299.00 -> 1299)."
-    )
-    original_price: Css | None = Field(
-        None, description="The struck-through original price (划线价), read like price."
-    )
-    category: Css | None = Field(None, description="The listing's category (商品类目).")
-    ship_from: Css | None = Field(
-        None, description="Where the goods ship from (发货地), e.g. 湖北 鄂州; gives the 属地."
-    )
-    description: Css | None = Field(
-        None, description="The description (商品详情); every match is kept, one per line."
-    )
-    shop_link: Css | None = Field(None, description="Selects the href of the seller's shop page.")
-
-
-class ShopFields(_Strict):
-    """CSS selectors of what a shop (店铺) page shows."""
-
-    name: Css = Field(description="The shop's name (店铺名称); a page without it fails.")
-    text: Css = Field(
-        description="Everything shown on the page that rules read (name, intro, licence block)."
-    )
-    categories: Css | None = Field(None, description="The 主营类目 line; its label is stripped.")
-    licence: Css | None = Field(None, description="The licence block shown as text.")
-    licence_image: Css | None = Field(None, description="The licence shown as an image.")
-    company: Css | None = Field(
-        None, description="The company name on the licence (企业名称); its label is stripped."
-    )
-    uscc: Css | None = Field(
-        None,
-        description="The 统一社会信用代码 shown; its label and inner spaces are removed.",
-    )
-    permits: Css | None = Field(None, description="Each permit line, e.g. 食品经营许可证：JY1….")
-
-
 class ListingSpec(_Strict):
     """Which URLs are listing pages, what to read on them and when they need a browser."""
 
-    id_pattern: IdPattern = Field(description="Regex on the URL path with a group (?P<id>...).")
-    fields: ListingFields = Field(description="Selectors of the listing's fields.")
+    id_pattern: IdPattern = Field(
+        description="Regex with a group (?P<id>...) on the URL path, or on path?query."
+    )
+    data: DataSource | None = Field(
+        None, description="Where a listing page keeps its data as JSON, for json picks."
+    )
+    fields: ListingFields = Field(description="Where the listing's fields are.")
     render: RenderRule | None = Field(
         None, description="When a listing page needs Chromium; none: never."
     )
@@ -153,9 +249,13 @@ class ShopSpec(_Strict):
     """Which URLs are shop pages, what to read on them and when they need a browser."""
 
     id_pattern: IdPattern = Field(
-        description="Regex on the URL path with a group (?P<id>...) for the shop's id."
+        description="Regex with a group (?P<id>...) for the shop's id, on the URL path or "
+        "on path?query."
     )
-    fields: ShopFields = Field(description="Selectors of the shop's fields.")
+    data: DataSource | None = Field(
+        None, description="Where a shop page keeps its data as JSON, for json picks."
+    )
+    fields: ShopFields = Field(description="Where the shop's fields are.")
     render: RenderRule | None = Field(
         None, description="When a shop page needs Chromium; none: never."
     )
@@ -172,9 +272,33 @@ class PlatformProfile(_Strict):
     obey_robots: bool = Field(
         True, description="Fetch only what the site's robots.txt allows (false: ignore it)."
     )
+    politeness: Politeness = Field(
+        default_factory=Politeness, description="Concurrency, delay and User-Agent."
+    )
+    blocked: BlockSpec = Field(
+        default_factory=BlockSpec, description="What a block or login wall looks like."
+    )
     search: SearchSpec = Field(description="Search and browse pages: where a sweep starts.")
-    listing: ListingSpec = Field(description="Listing (商品) pages.")
-    shop: ShopSpec = Field(description="Shop (店铺) pages.")
+    listing: ListingSpec | None = Field(
+        None, description="Listing (商品) pages; none when results are read from search pages."
+    )
+    shop: ShopSpec | None = Field(None, description="Shop (店铺) pages; none: not read.")
+
+    @model_validator(mode="after")
+    def _listing_pages(self) -> PlatformProfile:
+        if self.search.result_link is not None and self.listing is None:
+            raise ValueError("search.result_link needs listing (how to read listing pages)")
+        return self
+
+    def listing_fields(self) -> list[str]:
+        """The listing fields the profile reads (on listing pages or in search results),
+        in the order of ``ListingFields``."""
+        read = [spec.fields for spec in (self.listing, self.search.items) if spec is not None]
+        return [
+            name
+            for name in ListingFields.model_fields
+            if any(getattr(fields, name) is not None for fields in read)
+        ]
 
     def with_base_url(self, base_url: str | None) -> PlatformProfile:
         """The same profile pointed at another site root (e.g. a demo server's port)."""

@@ -171,13 +171,30 @@ def _sqlite_engine(url: URL, create: bool, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _wal(cursor)
             # With WAL, NORMAL never corrupts the file and a crashed process loses no commit;
             # only a power cut may drop the last transactions. FULL syncs at every item.
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     return engine
+
+
+def _wal(cursor) -> None:
+    """Switch the file to WAL. On a new file another process may be migrating (a rollback
+    journal, its write lock held): the switch fails "database is locked" at once, whatever
+    the busy timeout, so it is tried again until the timeout. A file in WAL already
+    answers at once."""
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(random.uniform(0.5, 1.5) * SQLITE_POLL_S)
 
 
 def _begin_immediate(connection) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from store.base import (
@@ -30,10 +30,13 @@ class SweepStatus(enum.StrEnum):
     failed = "failed"  # our own error stopped it (a rescore that raised)
     interrupted = "interrupted"  # stopped before its end: Ctrl-C, page limit, shutdown
     unreachable = "unreachable"  # ran to its end without one page answered: nothing seen
+    blocked = "blocked"  # stopped because the platform kept showing a block or login wall
 
     @classmethod
     def after(cls, close_reason: str, stats: Mapping[str, Any] | None = None) -> SweepStatus:
         """How a crawl ended, from Scrapy's close reason and its response counts."""
+        if close_reason == "blocked":
+            return cls.blocked
         if close_reason != "finished":
             return cls.interrupted
         if stats is not None and answered(stats) == 0:
@@ -162,8 +165,10 @@ class Listing(_Seen, Base):
     description: Mapped[str] = mapped_column(default="")
     price: Mapped[Money | None]
     original_price: Mapped[Money | None]
+    sales: Mapped[int | None] = mapped_column(BigInteger)
     category: Mapped[str] = mapped_column(default="")
     ship_from: Mapped[str] = mapped_column(default="")
+    shop_name: Mapped[str] = mapped_column(default="", server_default=text("''"))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
     # The region the listing's ship-from text names: a fact of the listing, written with it.
     ship_from_code: Mapped[RegionCode | None]

@@ -154,13 +154,16 @@ def _shop_named_by_listing(
             platform=platform,
             external_id=item.shop_external_id,
             url=item.shop_url or "",
+            name=item.shop_name,
             first_seen=at,
             last_seen=at,
             last_sweep=sweep,
         )
         s.add(shop)
-    elif not shop.url and item.shop_url:
-        shop.url = item.shop_url
+    else:
+        # A stub learns what later listings show of it; a read shop page keeps its own.
+        shop.url = shop.url or item.shop_url or ""
+        shop.name = shop.name or item.shop_name
     return shop
 
 
@@ -169,8 +172,10 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing
     listing, new = _write_listing(s, sweep, item)
     listing.price = _money(item.price)
     listing.original_price = _money(item.original_price)
+    listing.sales = item.sales
     listing.category = item.category
     listing.ship_from = item.ship_from
+    listing.shop_name = item.shop_name
     listing.ship_from_code = places.region_of_place(item.ship_from)
     listing.incomplete = item.incomplete
     with s.no_autoflush:

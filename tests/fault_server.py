@@ -3,13 +3,16 @@
 It serves a catalogue as ``crawler.demo.server`` does (the same pure ``respond``), except
 for the targets (path and query) given a fault: HTTP error bursts, 429 with Retry-After,
 slow or never-ending answers, connection resets, truncated bodies, redirect loops, pages over
-any size limit, binary bytes served as HTML. Every request is logged with its time, so tests
+any size limit, binary bytes served as HTML, malformed HTML, a page in GBK that declares no
+charset, and a page whose load never finishes in a browser (an image that never arrives, on a
+page whose price a script fills in). Every request is logged with its time, so tests
 can check how a crawler retried.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import struct
 import threading
@@ -18,7 +21,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from crawler.demo.catalog import Catalog
+from crawler.demo.pages import PRICE_SCRIPT
 from crawler.demo.server import respond
+
+#: What a ``never_loads`` page's image asks for: serve it with ``Fault("hang")``.
+NEVER = "/static/never.png"
 
 
 @dataclass
@@ -26,7 +33,9 @@ class Fault:
     """What to do to requests of ``target``: after the first ``after`` (served as usual),
     the next ``times`` of them (None: all)."""
 
-    kind: str  # status, retry_after, slow, hang, reset, truncate, redirect_loop, huge, binary
+    # status, retry_after, slow, hang, reset, truncate, redirect_loop, huge, binary,
+    # malformed, gbk, never_loads
+    kind: str
     times: int | None = None
     arg: float = 0  # the status, the Retry-After seconds, the delay, or the size in bytes
     after: int = 0
@@ -141,6 +150,32 @@ class FaultServer:
 
             def _binary(self, _: float) -> None:
                 self._send(200, "text/html", os.urandom(2048) + b"\x00" * 16)
+
+            def _page(self) -> str:
+                return respond(server.catalog, self.path).body.decode("utf-8")
+
+            def _malformed(self, _: float) -> None:
+                # Closing tags gone, stray ones and a broken tag added: what hand-edited
+                # templates serve. A browser (and lxml) still reads it.
+                page = re.sub(r"</(div|p|li|span|del|a)>", "", self._page())
+                page = page.replace("<h1", "</b></i><div <<<>> <h1", 1)
+                self._send(200, "text/html; charset=utf-8", page.encode())
+
+            def _gbk(self, _: float) -> None:
+                page = self._page().replace('<meta charset="utf-8">', "")
+                self._send(200, "text/html", page.encode("gbk", "xmlcharrefreplace"))
+
+            def _never_loads(self, _: float) -> None:
+                # The price comes from a script, as on JS-priced pages, and an image never
+                # arrives: the browser's load event never fires.
+                listing = self.path.rsplit("/", 1)[-1]
+                page = re.sub(
+                    r'<span class="price">[^<]*</span>',
+                    f'<span class="price" data-price-src="/api/price/{listing}"></span>',
+                    self._page(),
+                )
+                page = page.replace("</body>", f'<img src="{NEVER}">{PRICE_SCRIPT}</body>')
+                self._send(200, "text/html; charset=utf-8", page.encode())
 
             def log_message(self, format: str, *args) -> None:  # noqa: A002
                 pass

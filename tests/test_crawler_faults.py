@@ -7,7 +7,7 @@ lost. Timeouts and waits are short through settings, so the whole sweep takes se
 from __future__ import annotations
 
 import pytest
-from fault_server import Fault, FaultServer
+from fault_server import NEVER, Fault, FaultServer
 from sqlalchemy import func, select
 from test_crawler_sweep import profile_variant
 from wangjian_process import wangjian_json
@@ -28,6 +28,10 @@ SETTINGS = {
 JS_PRICED = "L00043"  # its price comes from /api/price/L00043, which fails
 # JS-priced too: the plain page is served, Chromium gets HTTP 500 and never sees a price.
 RENDER_500 = "L00053"
+MALFORMED, GBK = "L00012", "L00013"
+# Its price is filled in by a script and an image on it never arrives: Chromium's load never
+# ends, the plain page is kept.
+NEVER_LOADS = "L00014"
 
 
 def page_of(n: int) -> list[str]:
@@ -56,6 +60,10 @@ MATRIX = {
     "search page 2 always 500": ("/search?q=&page=2", Fault("status", None, 500), "HTTP 500"),
     "price API always 500": (f"/api/price/{JS_PRICED}", Fault("status", None, 500), None),
     "500 to the browser only": (f"/item/{RENDER_500}", Fault("status", None, 500, after=1), None),
+    "malformed HTML": (f"/item/{MALFORMED}", Fault("malformed"), None),
+    "GBK without a charset": (f"/item/{GBK}", Fault("gbk"), None),
+    "browser load never ends": (f"/item/{NEVER_LOADS}", Fault("never_loads"), None),
+    "…its image never arrives": (NEVER, Fault("hang"), None),
 }
 
 
@@ -94,6 +102,7 @@ def test_every_failure_is_reported_with_its_url_and_a_reason(swept):
     expected[f"{server.url}/item/{JS_PRICED}"] = "render"
     # The error page never shows the price the render rule waits for.
     expected[f"{server.url}/item/{RENDER_500}"] = "timeout"
+    expected[f"{server.url}/item/{NEVER_LOADS}"] = "timeout"
     found = {e["url"]: e for e in result["error_list"]}
     assert set(found) == set(expected)
     for url, why in expected.items():
@@ -101,6 +110,7 @@ def test_every_failure_is_reported_with_its_url_and_a_reason(swept):
         assert found[url]["message"] == wanted, url
     assert found[f"{server.url}/item/{JS_PRICED}"]["kind"] == "render"
     assert found[f"{server.url}/item/{RENDER_500}"]["kind"] == "render"
+    assert found[f"{server.url}/item/{NEVER_LOADS}"]["kind"] == "render"
     assert result["status"] == "finished" and result["errors"] == len(expected)
     with session_scope(make_engine(db_url)) as s:
         sweep = s.scalars(select(Sweep)).one()
@@ -132,7 +142,15 @@ def test_retry_after_is_honoured(swept):
     assert second - first >= 1.0
 
 
-@pytest.mark.parametrize("listing_id", [JS_PRICED, RENDER_500])
+@pytest.mark.parametrize("listing_id", [MALFORMED, GBK])
+def test_malformed_and_undeclared_gbk_pages_are_read_in_full(swept, listing_id):
+    _, _, db_url = swept
+    listing, truth = stored(db_url)[listing_id], CATALOG.listings[listing_id]
+    assert (listing.title, float(listing.price)) == (truth.title, truth.price)
+    assert listing.incomplete == ""
+
+
+@pytest.mark.parametrize("listing_id", [JS_PRICED, RENDER_500, NEVER_LOADS])
 def test_a_listing_whose_browser_render_failed_is_kept_without_its_price(swept, listing_id):
     _, _, db_url = swept
     listing = stored(db_url)[listing_id]

@@ -245,3 +245,23 @@ def test_shop_without_licence():
 def test_seller_typed_spaces_are_kept_and_markup_whitespace_collapsed():
     sel = Selector(text="<h1>\n  象\u3000牙\n   吊坠 </h1>")
     assert texts(sel, "h1") == ["象\u3000牙 吊坠"]
+
+
+# -- listings read from the result page's own data (the shipped taobao profile) -------------
+
+
+def test_taobao_results_are_read_from_the_saved_pages_script_without_a_server():
+    from test_crawler_profiles import taobao_page
+
+    url = "https://s.taobao.com/search?q=%E8%8A%9D%E9%BA%BB%E7%B3%8A&s=0"
+    response = HtmlResponse(url, body=taobao_page(), encoding="utf-8", request=Request(url))
+    found = extract_search(response, load_profile("taobao"))
+    assert (len(found.listings), len(found.ads), found.listing_urls) == (35, 1, [])
+    assert found.more  # the pager says page 1 of 100
+    first = found.listings[0]
+    assert (first.external_id, first.price, first.sales, first.ship_from, first.shop_name) == (
+        "538596687562", 59.9, 16199, "广西 南宁", "南方黑芝麻旗舰店"
+    )
+    assert first.url.startswith("https://detail.tmall.com/item.htm?id=538596687562")
+    (ad,) = found.ads
+    assert (ad.external_id, ad.target_external_id, ad.labelled) == ("10609596736",) * 2 + (True,)

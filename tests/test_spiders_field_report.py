@@ -50,6 +50,7 @@ def test_listing_readings_in_profile_order_with_id_first():
         FieldReading("listing.fields.title", "h1.title", ["特级 燕窝 即食 孕妇滋补"], True),
         FieldReading("listing.fields.price", "span.price", ["¥1,299.00"], False),
         FieldReading("listing.fields.original_price", "del.original-price", ["¥2,599.00"], False),
+        FieldReading("listing.fields.sales", None, [], False),
         FieldReading("listing.fields.category", "span.category", ["食品"], False),
         FieldReading("listing.fields.ship_from", "span.ship-from", ["湖北 鄂州"], False),
         FieldReading(
@@ -58,6 +59,7 @@ def test_listing_readings_in_profile_order_with_id_first():
             ["本品预防感冒， 增强免疫力。全网最低价！"],
             False,
         ),
+        FieldReading("listing.fields.shop_name", None, [], False),
         FieldReading("listing.fields.shop_link", "a.shop::attr(href)", ["/shop/S007"], False),
     ]
 

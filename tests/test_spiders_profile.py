@@ -61,10 +61,10 @@ def test_bad_selector(tmp_path):
 
 
 def test_bad_selector_inside_an_ad_slot_names_its_index(tmp_path):
-    path = write_variant(tmp_path, lambda d: d["search"]["ads"][1].update(css="div..banner"))
+    path = write_variant(tmp_path, lambda d: d["search"]["ads"][1].update(each="div..banner"))
     with pytest.raises(ProfileError) as caught:
         load_profile(path)
-    assert caught.value.field == "search.ads.1.css"
+    assert caught.value.field == "search.ads.1.each"
 
 
 def test_id_pattern_needs_an_id_group(tmp_path):

@@ -11,20 +11,28 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = [sys.executable, "-m", "cli"]
+#: The data directory of a run that names none: never the checkout's own wangjian-data.
+SCRATCH = tempfile.mkdtemp(prefix="wangjian-tests-")
+
+
+def _environ(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without its WANGJIAN_ settings, plus ``env``."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
+    return {**environ, "WANGJIAN_DATA_DIR": SCRATCH, **env}
 
 
 def wangjian(*args: str, timeout: float = 240, **env: str) -> subprocess.CompletedProcess:
     """Run ``wangjian ARGS`` from the checkout; ``env`` adds variables (WANGJIAN_DATA_DIR…)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
     return subprocess.run(
         [*COMMAND, *map(str, args)],
         cwd=ROOT,
-        env={**environ, **env},
+        env=_environ(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -50,13 +58,12 @@ def stored_rows(path: Path, table: str) -> int:
 def sweep_killed_after(args: list[str], path: Path, listings: int) -> int:
     """Run ``wangjian ARGS`` and SIGKILL it once the SQLite file at ``path`` holds
     ``listings`` listings; its exit code (a negative signal number)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
     process = subprocess.Popen(
         [*COMMAND, *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=environ,
+        env=_environ({}),
     )
     try:
         deadline = time.monotonic() + 120
