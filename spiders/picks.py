@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any
@@ -37,42 +38,31 @@ _SPACE = re.compile(f"[{HTML_SPACE}]+")
 _JSON_TYPES = re.compile(rb"^\s*(application|text)/([\w.+-]*\+)?json\b", re.I)
 
 
-def _css(value: str) -> str:
-    try:
-        _TRANSLATOR.css_to_xpath(value)
-    except SelectorError as exc:
-        raise ValueError(f"bad CSS selector {value!r}: {exc}") from None
-    return value
+def _compiles(what: str, compile_: Callable[[str], Any], errors, detail=str):
+    """A validator: the value as is when ``compile_`` takes it, else ``bad WHAT 'value': …``."""
+
+    def check(value: str) -> str:
+        try:
+            compile_(value)
+        except errors as exc:
+            raise ValueError(f"bad {what} {value!r}: {detail(exc)}") from None
+        return value
+
+    return check
 
 
-def _xpath(value: str) -> str:
-    try:
-        etree.XPath(value)
-    except etree.XPathSyntaxError as exc:
-        raise ValueError(f"bad XPath {value!r}: {exc}") from None
-    return value
-
-
-def _jmespath(value: str) -> str:
-    try:
-        jmespath.compile(value)
-    except JMESPathError as exc:
-        raise ValueError(f"bad JSON path {value!r}: {str(exc).splitlines()[0]}") from None
-    return value
-
-
-def _value_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {value!r}: {exc}") from None
-    return value
+_css = _compiles("CSS selector", _TRANSLATOR.css_to_xpath, SelectorError)
+_xpath = _compiles("XPath", etree.XPath, etree.XPathSyntaxError)
+_jmespath = _compiles(
+    "JSON path", jmespath.compile, JMESPathError, lambda exc: str(exc).splitlines()[0]
+)
+check_regex = _compiles("regular expression", re.compile, re.error)
 
 
 Css = Annotated[str, AfterValidator(_css)]
 XPath = Annotated[str, AfterValidator(_xpath)]
 JsonPath = Annotated[str, AfterValidator(_jmespath)]
-ValueRegex = Annotated[str, AfterValidator(_value_regex)]
+ValueRegex = Annotated[str, AfterValidator(check_regex)]
 
 
 class Pick(BaseModel):

@@ -18,7 +18,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rules.errors import field_problems
-from spiders.picks import Css, DataSource, PickSpec, ValueRegex
+from spiders.picks import Css, DataSource, PickSpec, ValueRegex, check_regex
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 
@@ -32,17 +32,13 @@ class ProfileError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-def _regex(value: str) -> str:
-    try:
-        pattern = re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"bad regular expression {value!r}: {exc}") from None
-    if "id" not in pattern.groupindex:
+def _id_regex(value: str) -> str:
+    if "id" not in re.compile(check_regex(value)).groupindex:
         raise ValueError(f"pattern {value!r} needs a named group (?P<id>...)")
     return value
 
 
-IdPattern = Annotated[str, AfterValidator(_regex)]
+IdPattern = Annotated[str, AfterValidator(_id_regex)]
 OptionalPick = PickSpec | None
 
 
