@@ -195,7 +195,7 @@ def db_check(database_url: str | None) -> None:
 
 @main.group(cls=Group, context_settings=CONTEXT)
 def leads() -> None:
-    """Leads (线索): list and export them by region, category, date and status."""
+    """Leads (线索): list and export them by region, category, rule, score, date and status."""
 
 
 def _region_prefix(ctx, param, value: str | None) -> str | None:
@@ -209,21 +209,100 @@ def _region_prefix(ctx, param, value: str | None) -> str | None:
     return value
 
 
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+
+class DayOrTime(click.DateTime):
+    """A date (to --until, the whole day) or a date and time; local time."""
+
+    def __init__(self) -> None:
+        super().__init__(DATE_FORMATS)
+
+    def convert(self, value, param, ctx):
+        from datetime import date, datetime
+
+        if isinstance(value, date):
+            return value
+        try:
+            return datetime.strptime(value, DATE_FORMATS[0]).date()
+        except ValueError:
+            return super().convert(value, param, ctx)
+
+
+def lead_filters(func):
+    """The filters of ``leads list`` and ``leads export``, passed on as ``filters``."""
+    options = [
+        click.option(
+            "--category",
+            "--pack",
+            "category",
+            help="Pack id (a lead's category is its pack): wildlife, prohibited_goods, "
+            "fake_promotion, license_display.",
+        ),
+        click.option(
+            "--region",
+            callback=_region_prefix,
+            help="GB/T 2260 code of a province (42, 湖北省), city (4207 or 420700, 鄂州市) "
+            "or county (420704, 鄂城区).",
+        ),
+        click.option(
+            "--rule", help="Only leads a rule of their category hit: wildlife.ivory or ivory."
+        ),
+        click.option("--min-score", type=float, help="Only leads scoring at least this much."),
+        click.option("--platform", help="Platform code, e.g. demo, taobao."),
+        click.option(
+            "--sweep",
+            "sweep_id",
+            type=int,
+            help="Only leads whose latest verdict came from this sweep, scan or rescore id "
+            "(wangjian sweeps list).",
+        ),
+        click.option(
+            "--since",
+            type=DayOrTime(),
+            metavar="DATE",
+            help="Only leads seen on or after this date: YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS', "
+            "local time.",
+        ),
+        click.option(
+            "--until",
+            type=DayOrTime(),
+            metavar="DATE",
+            help="Only leads seen on or before this date (a day without a time: to its end).",
+        ),
+        click.option(
+            "--status",
+            type=click.Choice(STATUS_CHOICES),
+            help="Lead status: new, reviewing, referred (已移送), dismissed (已排除).",
+        ),
+        click.option(
+            "--include-cleared",
+            is_flag=True,
+            help="Also list leads whose rules no longer fire (after a rescore or a later sweep).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _selected_leads(settings: Settings, filters: dict):
+    """The leads ``filters`` (from ``lead_filters``) select, newest first."""
+    from store.db import session_scope
+    from store.errors import StoreError
+    from store.queries import list_leads
+
+    active = None if filters.pop("include_cleared") else True
+    engine = open_store(settings)
+    try:
+        with session_scope(engine, read_only=True) as session:  # never waits for a sweep
+            return list_leads(session, active=active, **filters)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+
+
 @leads.command("list")
-@click.option("--category", help="Pack id, e.g. wildlife, prohibited_goods, fake_promotion.")
-@click.option(
-    "--region", callback=_region_prefix, help="GB/T 2260 code prefix: 42 (湖北省), 4207 (鄂州市)."
-)
-@click.option(
-    "--since",
-    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
-    help="Only leads seen on or after this date (local time).",
-)
-@click.option(
-    "--status",
-    type=click.Choice(STATUS_CHOICES),
-    help="Lead status: new, reviewing, referred (已移送), dismissed (已排除).",
-)
+@lead_filters
 @click.option(
     "--format",
     "fmt",
@@ -237,45 +316,80 @@ def _region_prefix(ctx, param, value: str | None) -> str | None:
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
     default="-",
-    help="Write to this file ('-': standard output). CSV files get a BOM so Excel reads UTF-8.",
-)
-@click.option(
-    "--include-cleared",
-    is_flag=True,
-    help="Also list leads whose rules no longer fire (after a rescore or a later sweep).",
+    help="Write to this file, replacing it ('-': standard output). CSV files get a BOM so "
+    "Excel reads UTF-8. See also: wangjian leads export.",
 )
 @db_option
-def leads_list(category, region, since, status, fmt, output, include_cleared, database_url):
-    """List leads, newest first, filtered by category, region, date and status.
+def leads_list(fmt, output, database_url, **filters):
+    """List leads, newest first, filtered by category, region, rule, score, platform,
+    sweep, date and status.
 
     \b
     Example:
       wangjian leads list --region 42 --category wildlife
+      wangjian leads list --since 2026-11-01 --until 2026-11-30 --min-score 10
       wangjian leads list --since 2026-11-01 --format csv -o leads.csv
     """
-    from store.db import session_scope
-    from store.export import write_leads
-    from store.queries import list_leads
+    from store.export import ExportError, export_leads, write_leads
 
     settings = load_settings(database_url=database_url)
-    engine = open_store(settings)
+    rows = _selected_leads(settings, filters)
     labels = pack_titles(settings.packs_dir)
-    with session_scope(engine, read_only=True) as session:  # never waits for a sweep
-        rows = list_leads(
-            session,
-            category=category,
-            region=region,
-            since=since,
-            status=status,
-            active=None if include_cleared else True,
-        )
-        if output == "-":
-            write_leads(rows, fmt, sys.stdout, labels)
-        else:
-            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            with open(output, "w", encoding=encoding, newline="") as stream:
-                write_leads(rows, fmt, stream, labels)
-            click.echo(f"已导出 {len(rows)} 条线索到 {output}", err=True)
+    if output == "-":
+        write_leads(rows, fmt, sys.stdout, labels)
+        return
+    try:
+        export_leads(rows, fmt, output, labels, overwrite=True)
+    except ExportError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"已导出 {len(rows)} 条线索到 {output}", err=True)
+
+
+@leads.command("export")
+@lead_filters
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "json"]),
+    help="csv (UTF-8 with a BOM, for Excel), xlsx (an Excel workbook), json (for scripts). "
+    "Default: from FILE's extension.",
+)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write: .csv, .xlsx or .json.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@db_option
+def leads_export(fmt, out, force, database_url, **filters):
+    """Export leads to a CSV, Excel or JSON file, by the filters of `leads list`.
+
+    Headings are Chinese, as in `leads list --format csv`; JSON keys are English. Spreadsheet
+    cells that would run as formulas (seller text starting with = + - @) are kept as text
+    with a leading quote. The file is written whole or not at all.
+
+    \b
+    Example:
+      wangjian leads export --region 4207 --since 2026-11-01 --out 鄂州-11月.xlsx
+      wangjian leads export --category wildlife --format csv --out wildlife.csv
+      wangjian leads export --sweep 12 --out sweep-12.json --force
+    """
+    from store.export import ExportError, ExportExistsError, export_leads, format_of
+
+    fmt = fmt or format_of(out)
+    if fmt is None:
+        raise UserError(f"cannot tell the format of {out}: pass --format csv, xlsx or json")
+    settings = load_settings(database_url=database_url)
+    rows = _selected_leads(settings, filters)
+    try:
+        written = export_leads(rows, fmt, out, pack_titles(settings.packs_dir), overwrite=force)
+    except ExportExistsError as exc:
+        raise UserError(f"{exc}: pass --force to replace it") from None
+    except ExportError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"已导出 {len(rows)} 条线索（{fmt.upper()}）到 {written.resolve()}")
 
 
 @leads.command("status")
@@ -554,7 +668,8 @@ def demo(size: int, seed: int, packs_dir) -> None:
     click.echo(report.render(labels), nl=False)
     click.echo(f"\n数据库: {settings.db_url}")
     click.echo(
-        "查看线索: wangjian leads list    导出: wangjian leads list --format csv -o leads.csv"
+        "查看线索: wangjian leads list    导出: wangjian leads export --out leads.xlsx"
+        "    核验取证: wangjian evidence verify"
     )
     raise SystemExit(sweep_exit(report.sweep))
 
@@ -851,6 +966,55 @@ def rescore(as_json: bool, packs_dir, database_url) -> None:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(report.render())
+
+
+# ---------------------------------------------------------------- evidence
+
+
+@main.group(cls=Group, context_settings=CONTEXT)
+def evidence() -> None:
+    """Evidence (取证): check that captured pages and the custody log are as they were."""
+
+
+@evidence.command("verify")
+@click.option("--lead", "lead_id", type=int, help="Only the evidence of this lead.")
+@db_option
+def evidence_verify(lead_id: int | None, database_url) -> None:
+    """Re-hash every evidence file against the database and check the custody log's chain;
+    name each file missing or altered (exit 1 if any).
+
+    \b
+    Example:
+      wangjian evidence verify
+      wangjian evidence verify --lead 12
+    """
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from rules.terminal import escape_controls
+    from store.db import session_scope
+    from store.evidence import captures_of_lead, verify_capture, verify_custody
+    from store.models import Capture, Lead
+
+    settings = load_settings(database_url=database_url)
+    engine = open_store(settings)
+    with session_scope(engine, read_only=True) as s:
+        if lead_id is not None:
+            lead = s.get(Lead, lead_id)
+            if lead is None:
+                raise UserError(f"no lead with id {lead_id}")
+            captures = captures_of_lead(s, lead)
+        else:
+            captures = list(s.scalars(select(Capture).options(selectinload(Capture.files))))
+        problems = [str(p) for c in captures for p in verify_capture(settings.data_dir, c)]
+        problems += verify_custody(s, settings.data_dir)
+    files = sum(len(c.files) for c in captures)
+    for problem in problems:
+        click.echo(escape_controls(problem))
+    if problems:
+        click.echo(f"核验 {len(captures)} 份取证、{files} 个文件：发现 {len(problems)} 处问题")
+        raise SystemExit(Exit.FINDINGS)
+    click.echo(f"核验 {len(captures)} 份取证、{files} 个文件及保管记录：全部完好")
 
 
 if __name__ == "__main__":  # pragma: no cover

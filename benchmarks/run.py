@@ -7,6 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_evidence  # noqa: E402
 import bench_rules  # noqa: E402
 import bench_sweep  # noqa: E402
 
@@ -14,3 +15,5 @@ if __name__ == "__main__":
     bench_rules.main()
     print()
     bench_sweep.main()
+    print()
+    bench_evidence.main()

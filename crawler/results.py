@@ -45,6 +45,8 @@ class SweepResult:
     coverage: dict[str, float] = field(default_factory=dict)  # listing field -> share having it
     structure_warnings: list[str] = field(default_factory=list)  # 页面结构可能已变化: why
     log_file: str | None = None
+    captured: int = 0  # leads' pages captured as evidence (unchanged ones are not again)
+    evidence_bytes: int = 0
 
     @classmethod
     def of(
@@ -82,6 +84,8 @@ class SweepResult:
             coverage=dict(health.get("coverage", {})),
             structure_warnings=list(health.get("warnings", [])),
             log_file=log_file,
+            captured=stats.get("wangjian/evidence/captured", 0),
+            evidence_bytes=stats.get("wangjian/evidence/bytes", 0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,6 +106,8 @@ class SweepResult:
         read = f"，网页 {self.pages_read}" if self.pages_read else ""
         if self.already_stored:
             read += f"，续扫跳过已存 {self.already_stored}"
+        if self.captured:
+            read += f"，取证 {self.captured}（{self.evidence_bytes / 1e6:.1f} MB）"
         lines = [
             f"扫描{status}: 页面 {self.pages}，商品 {self.listings}，店铺 {self.shops}，"
             f"广告 {self.ads}{read}，浏览器渲染 {self.rendered}，错误 {self.errors}{took}"

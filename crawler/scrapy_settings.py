@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.score.ScorePipeline": 300,
+    "pipelines.evidence.EvidencePipeline": 500,
     "pipelines.store.StorePipeline": 800,
 }
 #: What a scan that keeps nothing runs: the same stages without the store.
@@ -187,6 +188,12 @@ def build_scrapy_settings(
         built["WANGJIAN_PROGRESS_INTERVAL"] = settings.progress_interval
     if store:
         built["WANGJIAN_DATABASE_URL"] = settings.db_url
+        built.update(
+            WANGJIAN_CAPTURE=settings.capture,
+            WANGJIAN_CAPTURE_TIMEOUT=settings.capture_timeout,
+            WANGJIAN_ACTOR=settings.actor,
+            WANGJIAN_DATA_DIR=str(settings.data_dir.resolve()),
+        )
     else:
         built["ITEM_PIPELINES"] = dict(SCAN_PIPELINES)
     built.update(inputs or {})

@@ -111,6 +111,19 @@ class Settings(BaseSettings):
     log_level: str = Field(
         "WARNING", description="Scrapy log level on stderr (the sweep's log file keeps INFO)."
     )
+    capture: bool = Field(
+        True,
+        description="Capture evidence of every new lead (body, WARC, screenshots, manifest) "
+        "into the data directory.",
+    )
+    actor: str | None = Field(
+        None,
+        description="Who is named in the custody log for captures and changes "
+        "(default: user@host); commands that change leads also take --by.",
+    )
+    capture_timeout: float = Field(
+        15.0, gt=0, description="Seconds a lead's page may take to load for its screenshot."
+    )
     progress_interval: float = Field(
         10.0,
         ge=0,

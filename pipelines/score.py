@@ -19,6 +19,7 @@ from rules.record import Verdict
 class Scored:
     item: Item
     verdict: Verdict
+    capture: Any = None  # a lead's evidence (store.evidence.CaptureRecord), once captured
 
 
 class ScorePipeline:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from pipelines.score import Scored
 from pipelines.writer import BatchWriter
 from rules.items import PageFailure
-from store import db, queries
+from store import db, evidence, queries
 from store.models import Sweep, SweepStatus
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,17 @@ class NotStored(DropItem):
 
 
 class StorePipeline:
-    def __init__(self, stats: Any, database_url: str, sweep: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        stats: Any,
+        database_url: str,
+        sweep: dict[str, Any],
+        data_dir: str | None = None,
+        actor: str | None = None,
+    ) -> None:
         self.stats = stats
+        self.data_dir = data_dir
+        self.actor = actor
         self.database_url = database_url
         self.sweep_info = sweep
         self.engine = None
@@ -58,7 +67,13 @@ class StorePipeline:
         url = settings.get("WANGJIAN_DATABASE_URL")
         if not url:
             raise NotConfigured("WANGJIAN_DATABASE_URL is not set: nothing is stored")
-        pipeline = cls(crawler.stats, url, dict(settings.getdict("WANGJIAN_SWEEP")))
+        pipeline = cls(
+            crawler.stats,
+            url,
+            dict(settings.getdict("WANGJIAN_SWEEP")),
+            settings.get("WANGJIAN_DATA_DIR"),
+            settings.get("WANGJIAN_ACTOR"),
+        )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -84,7 +99,9 @@ class StorePipeline:
     def _write(self, s: Session, scored: Scored) -> None:
         """One item and its verdict, in the writer's open transaction (its thread)."""
         sweep = s.merge(self.sweep, load=False)
-        queries.store_scored(s, sweep, scored.item, scored.verdict)
+        target = queries.store_scored(s, sweep, scored.item, scored.verdict)
+        if scored.capture is not None:
+            evidence.file_capture(s, target, scored.capture, sweep.id)
 
     async def process_item(self, scored: Scored | PageFailure) -> Scored | PageFailure:
         if isinstance(scored, PageFailure):
@@ -106,7 +123,24 @@ class StorePipeline:
             self._keep(failure)
             raise NotStored(failure) from exc
         self.stats.inc_value(f"wangjian/stored/{item.kind}")
+        if scored.capture is not None and self.data_dir:
+            await asyncio.to_thread(self._custody, scored)
         return scored
+
+    def _custody(self, scored: Scored) -> None:
+        """The capture, committed with its item, goes into the custody log."""
+        item, record = scored.item, scored.capture
+        what = {
+            "sweep": self.sweep.id,
+            "platform": item.platform,
+            "kind": item.kind,
+            "external_id": item.external_id,
+            "url": record.url,
+            "manifest": record.manifest.sha256,
+            "categories": list(scored.verdict.categories),
+        }
+        files = [{"path": f.path, "sha256": f.sha256} for f in [*record.files, record.manifest]]
+        evidence.log_event(self.engine, self.data_dir, "capture", self.actor, what, files)
 
     def _keep(self, failure: PageFailure) -> None:
         if len(self.failures) < MAX_LISTED_FAILURES:

@@ -41,7 +41,10 @@ class ValidatePipeline:
         if not isinstance(item, ITEM_TYPES):
             raise DropItem(f"not a wangjian item: {type(item).__name__}")
         try:
-            item = type(item).model_validate(item.model_dump())
+            checked = type(item).model_validate(item.model_dump())
+            # The exchange behind the page is evidence, not data: it is not re-validated.
+            checked.page.served = item.page.served
+            item = checked
         except ValidationError as exc:
             self.stats.inc_value("wangjian/invalid")
             raise DropItem(f"invalid {item.kind}: {exc}") from None

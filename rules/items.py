@@ -11,6 +11,7 @@ cannot drift apart.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -25,6 +26,29 @@ WEB_PLATFORM = "web"
 MAX_EXTERNAL_ID = 128
 
 
+@dataclass(frozen=True)
+class Served:
+    """The exchange as it happened, for evidence: kept in memory until the page's item is
+    stored (a lead's is written to its WARC), never serialised with the item."""
+
+    url: str  # the URL requested (the final one, after redirects)
+    method: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    protocol: str  # e.g. HTTP/1.1
+    response_headers: list[tuple[str, str]]
+    body: bytes  # as served: before any charset decoding (transfer encodings undone)
+    ip: str | None = None
+    tls: dict[str, str] | None = None  # certificate subject, issuer, validity (https)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.response_headers if k.lower() == name.lower()), None)
+
+
 class PageCapture(BaseModel):
     """How a page was fetched: enough to show later what was seen and when."""
 
@@ -34,15 +58,27 @@ class PageCapture(BaseModel):
     sha256: str = Field(description="SHA-256 of the body bytes as served.")
     encoding: str = Field(description="Encoding the text was decoded with ('binary' if none).")
     rendered: bool = Field(False, description="Rendered by Chromium (Playwright).")
+    served: Served | None = Field(
+        None, exclude=True, repr=False, description="The exchange as served (evidence)."
+    )
 
     @classmethod
-    def of(cls, url: str, status: int, body: bytes, encoding: str, rendered: bool = False):
+    def of(
+        cls,
+        url: str,
+        status: int,
+        body: bytes,
+        encoding: str,
+        rendered: bool = False,
+        served: Served | None = None,
+    ):
         return cls(
             url=url,
             status=status,
             sha256=hashlib.sha256(body).hexdigest(),
             encoding=encoding,
             rendered=rendered,
+            served=served,
         )
 
 

@@ -18,6 +18,7 @@ from scrapy.http import Response, TextResponse
 from rules.items import AdItem, ListingItem, PageCapture, ShopItem
 from spiders.picks import DataError, Page, PickSpec, Scope, first, values
 from spiders.profile import ListingFields, PlatformProfile, RenderRule
+from spiders.served import served_of
 
 PageKind = Literal["listing", "shop", "search", "page"]
 
@@ -116,6 +117,7 @@ def capture(response: Response) -> PageCapture:
         response.body,
         getattr(response, "encoding", None) or "binary",
         rendered="playwright" in response.flags,
+        served=served_of(response),
     )
 
 

@@ -40,6 +40,7 @@ from spiders.generic_page import extract_page
 from spiders.picks import is_json
 from spiders.profile import PlatformProfile, RenderRule, load_profile
 from spiders.render import render_meta
+from spiders.served import SERVED, served_of
 
 #: Request meta: the index of the scan URL a request serves (kept through renders).
 ORIGIN = "wangjian_origin"
@@ -178,7 +179,12 @@ class GenericSpider(scrapy.Spider):
         return self._request(
             response.url,
             response.request.callback,
-            {**carried(response.meta), **render_meta(rule), PLAIN: plain},
+            {
+                **carried(response.meta),
+                **render_meta(rule),
+                PLAIN: plain,
+                SERVED: served_of(response),
+            },
             dont_filter=True,  # the same URL again, this time through Chromium
         )
 

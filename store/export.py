@@ -1,21 +1,32 @@
-"""Lead lists as investigators read them: a table, CSV that Excel opens cleanly, or JSON."""
+"""Lead lists as investigators read them: a table, CSV that Excel opens cleanly, JSON for
+scripts, and (``store.xlsx``) an Excel workbook; ``export_leads`` writes any of them to a file.
+
+Seller text is hostile: a cell Excel would read as a formula is neutralised here, by
+``neutralised``, for CSV and XLSX alike.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
+import os
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import TextIO
+from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from tabulate import tabulate
 
 from rules.labels import category_label, kind_label, status_label
 from rules.terminal import shorten
+from store.errors import StoreError
 from store.leads import LeadRow
 
-# (header, how to read it off a row) for CSV; the table shows a narrower subset.
+# (header, how to read it off a row) for CSV and XLSX; the table shows a narrower subset.
 COLUMNS: list[tuple[str, str]] = [
     ("线索编号", "id"),
     ("类别", "category"),
@@ -37,15 +48,47 @@ COLUMNS: list[tuple[str, str]] = [
     ("不再命中时间", "cleared_at"),
 ]
 TABLE_COLUMNS = ("线索编号", "类别", "分值", "属地", "对象", "标题/店铺名", "命中内容", "最近发现")
-# Cells starting with these are formulas to Excel; a leading quote keeps them text.
+# Cells starting with these are formulas to Excel (and LibreOffice, Google Sheets).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What a file export can be written as.
+FILE_FORMATS = ("csv", "xlsx", "json")
 
 
-def _local(value: datetime) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+class ExportError(StoreError):
+    """The export file cannot be written: it exists, or its folder is missing or read-only."""
 
 
-def _cell(row: LeadRow, attr: str, labels: Mapping[str, str]) -> object:
+class ExportExistsError(ExportError):
+    """The export file exists and was not to be replaced."""
+
+
+def format_of(path: str | os.PathLike[str]) -> str | None:
+    """The file format a file name asks for by its extension (``.xlsx`` -> ``xlsx``)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return suffix if suffix in FILE_FORMATS else None
+
+
+def neutralised(value: object) -> object:
+    """``value`` as a spreadsheet must hold it: text Excel would read as a formula gets a
+    leading quote and stays text. The one place of this rule (CSV and XLSX)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def local_time(value: datetime) -> datetime:
+    """An aware time as the investigator's clock shows it, without a zone (what a
+    spreadsheet holds)."""
+    return value.astimezone().replace(tzinfo=None)
+
+
+def cell_values(row: LeadRow, labels: Mapping[str, str]) -> list[object]:
+    """The row's cells in ``COLUMNS`` order, typed: numbers stay numbers, times are local
+    ``datetime``, labels Chinese, absent values None. Not yet neutralised."""
+    return [_value(row, attr, labels) for _, attr in COLUMNS]
+
+
+def _value(row: LeadRow, attr: str, labels: Mapping[str, str]) -> object:
     value = getattr(row, attr)
     if attr == "category":
         return category_label(value, labels)
@@ -54,21 +97,32 @@ def _cell(row: LeadRow, attr: str, labels: Mapping[str, str]) -> object:
     if attr == "kind":
         return kind_label(value)
     if isinstance(value, datetime):
-        return _local(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return "" if value is None else value
-
-
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+        return local_time(value)
     return value
 
 
-def _short(value: object, width: int = 28) -> object:
+def cell_text(value: object) -> str:
+    """A typed cell value as CSV and the table write it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _short(value: str, width: int = 28) -> str:
     # The table goes to a terminal: seller text is cut, then its control characters escaped.
-    return shorten(str(value), width)
+    return shorten(value, width)
+
+
+def json_records(rows: Sequence[LeadRow]) -> list[dict[str, object]]:
+    """Rows as JSON objects: English keys, ids not labels, ISO times, None for absent."""
+    return [
+        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(r).items()}
+        for r in rows
+    ]
 
 
 def write_leads(
@@ -84,22 +138,94 @@ def write_leads(
     """
     labels = labels or {}
     if fmt == "json":
-        records = [
-            {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(r).items()}
-            for r in rows
-        ]
-        json.dump(records, stream, ensure_ascii=False, indent=2)
+        json.dump(json_records(rows), stream, ensure_ascii=False, indent=2)
         stream.write("\n")
         return
-    table = [{h: _cell(r, attr, labels) for h, attr in COLUMNS} for r in rows]
     if fmt == "csv":
         writer = csv.writer(stream)
         writer.writerow([h for h, _ in COLUMNS])
-        writer.writerows([_safe(line[h]) for h, _ in COLUMNS] for line in table)
+        writer.writerows([cell_text(neutralised(v)) for v in cell_values(r, labels)] for r in rows)
         return
     if not rows:
         stream.write("没有符合条件的线索。\n")
         return
-    body = [[_short(line[h]) for h in TABLE_COLUMNS] for line in table]
+    position = {h: i for i, (h, _) in enumerate(COLUMNS)}
+    body = []
+    for r in rows:
+        values = cell_values(r, labels)
+        body.append([_short(cell_text(values[position[h]])) for h in TABLE_COLUMNS])
     stream.write(tabulate(body, headers=TABLE_COLUMNS, tablefmt="simple") + "\n")
     stream.write(f"共 {len(rows)} 条线索\n")
+
+
+def _write_format(
+    rows: Sequence[LeadRow], fmt: str, stream: BinaryIO, labels: Mapping[str, str]
+) -> None:
+    if fmt == "xlsx":
+        from store.xlsx import write_xlsx  # openpyxl is loaded for workbooks only
+
+        write_xlsx(rows, stream, labels)
+        return
+    # CSV files get a BOM: Excel reads UTF-8 only when the file says so.
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    write_leads(rows, fmt, text, labels)
+    text.flush()
+    text.detach()
+
+
+def export_leads(
+    rows: Sequence[LeadRow],
+    fmt: str,
+    path: str | os.PathLike[str],
+    labels: Mapping[str, str] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write ``rows`` to ``path`` as ``csv``, ``xlsx``, ``json`` (or ``table``), atomically.
+
+    The file is written beside ``path`` under a temporary name, then renamed: a reader never
+    sees half a file, and a failed export leaves none. An existing file is replaced only
+    with ``overwrite``. Raises ``ExportError`` with one line to show.
+    """
+    path = Path(path)
+    folder = path.parent
+    temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        if not overwrite and path.exists():
+            raise ExportExistsError(f"{path} already exists")
+        # Not mkstemp: its file is private (0600); an export gets the umask's permissions.
+        with open(temporary, "xb") as stream:
+            _write_format(rows, fmt, stream, labels or {})
+            stream.flush()
+            os.fsync(stream.fileno())
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            _rename_new(temporary, path)
+    except FileNotFoundError:
+        raise ExportError(f"cannot write {path}: folder {folder} does not exist") from None
+    except NotADirectoryError:
+        raise ExportError(f"cannot write {path}: {folder} is not a folder") from None
+    except PermissionError:
+        raise ExportError(f"cannot write {path}: folder {folder} is not writable") from None
+    except IsADirectoryError:
+        raise ExportError(f"cannot write {path}: it is a folder") from None
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):  # gone already: renamed, or never created
+            temporary.unlink()
+    return path
+
+
+def _rename_new(temporary: Path, path: Path) -> None:
+    """Rename, refusing to replace a file that appeared meanwhile (a hard link fails if the
+    name is taken; where links are not supported, a last check before the rename)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise ExportExistsError(f"{path} already exists") from None
+    except OSError:
+        if path.exists():
+            raise ExportExistsError(f"{path} already exists") from None
+        os.replace(temporary, path)

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from rules.labels import hit_label
 from store import places
 from store.errors import StoreError
-from store.models import Ad, Lead, LeadStatus, Listing, RuleHit, Shop
+from store.models import Ad, Lead, LeadStatus, Listing, Platform, RuleHit, Shop
 
 #: Separator of matched terms in LeadRow.matched (reads naturally in Chinese lists).
 TERM_SEPARATOR = "、"
@@ -65,6 +65,14 @@ def _since(value: date | datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _until(value: date | datetime) -> tuple[datetime, bool]:
+    """The upper bound for ``last_seen`` and whether it is included: a date means to the end
+    of that day (local time), a date and time that moment."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC), True
+    return _since(value + timedelta(days=1)), False
+
+
 def _with_region(query: Select) -> tuple[Select, Any]:
     """``query`` over Lead joined to what places each lead, and the region expression."""
     listing_shop, ad_listing, ad_shop = aliased(Shop), aliased(Listing), aliased(Shop)
@@ -93,6 +101,25 @@ def _with_region(query: Select) -> tuple[Select, Any]:
     return query, region
 
 
+def _same_target() -> ColumnElement[bool]:
+    """A rule hit on the lead's target (exactly one of the three columns is set)."""
+    return or_(
+        RuleHit.listing_id == Lead.listing_id,
+        RuleHit.shop_id == Lead.shop_id,
+        RuleHit.ad_id == Lead.ad_id,
+    )
+
+
+def _rule_hit(rule: str) -> ColumnElement[bool]:
+    """The lead's own category has a hit of ``rule``: a full id (``wildlife.ivory``), or a
+    rule's id within its pack (``ivory``)."""
+    named = RuleHit.rule_id == rule
+    if "." not in rule:
+        named = or_(named, RuleHit.rule_id.endswith("." + rule, autoescape=True))
+    # Correlated to the lead only: the query may sit inside one over rule hits (_matched).
+    return exists().where(_same_target(), RuleHit.pack_id == Lead.category, named).correlate(Lead)
+
+
 def _filtered(
     query: Select,
     region_expr: Any,
@@ -101,7 +128,13 @@ def _filtered(
     since: date | datetime | None = None,
     status: str | LeadStatus | None = None,
     active: bool | None = None,
+    until: date | datetime | None = None,
+    platform: str | None = None,
+    rule: str | None = None,
+    min_score: float | None = None,
+    sweep_id: int | None = None,
 ) -> Select:
+    """``query`` (over Lead joined by ``_with_region``) narrowed by every filter given."""
     if category is not None:
         query = query.where(Lead.category == category)
     if region is not None:
@@ -112,10 +145,24 @@ def _filtered(
         query = query.where(region_expr.startswith(prefix, autoescape=True))
     if since is not None:
         query = query.where(Lead.last_seen >= _since(since))
+    if until is not None:
+        bound, included = _until(until)
+        query = query.where(Lead.last_seen <= bound if included else Lead.last_seen < bound)
     if status is not None:
         query = query.where(Lead.status == LeadStatus(status))
     if active is not None:
         query = query.where(Lead.cleared_at.is_(None) if active else Lead.cleared_at.is_not(None))
+    if platform is not None:
+        # The target tables are joined already; exactly one of them is the lead's.
+        platform_id = func.coalesce(Listing.platform_id, Shop.platform_id, Ad.platform_id)
+        code = select(Platform.id).where(Platform.code == platform).scalar_subquery()
+        query = query.where(platform_id == code)
+    if rule is not None:
+        query = query.where(_rule_hit(rule))
+    if min_score is not None:
+        query = query.where(Lead.score >= min_score)
+    if sweep_id is not None:
+        query = query.where(Lead.last_sweep_id == sweep_id)
     return query
 
 
@@ -127,17 +174,38 @@ def list_leads(
     status: str | LeadStatus | None = None,
     limit: int | None = None,
     active: bool | None = None,
+    *,
+    until: date | datetime | None = None,
+    platform: str | None = None,
+    rule: str | None = None,
+    min_score: float | None = None,
+    sweep_id: int | None = None,
 ) -> list[LeadRow]:
-    """Leads newest first (by last_seen).
+    """Leads newest first (by last_seen), narrowed in SQL by every filter given.
 
-    ``region`` is a GB/T 2260 prefix: "42" or "420000" all of Hubei, "4207" or "420700" 鄂州市
-    with its counties, "420704" that county only. ``since`` keeps leads seen at or after it.
+    ``category`` is a pack id. ``region`` is a GB/T 2260 code or prefix of 2, 4 or 6
+    digits: "42" or "420000" all of Hubei, "4207" or "420700" 鄂州市 with its counties,
+    "420704" that county only. ``since`` keeps leads seen at or after it, ``until`` those
+    seen at or before it (a date: to the end of that day); naive values are local time.
     ``active`` True keeps leads still firing, False those cleared (``LeadRow.cleared_at``),
-    None both.
+    None both. ``platform`` is a platform code; ``rule`` a rule of the lead's category that
+    hit (``wildlife.ivory`` or ``ivory``); ``min_score`` keeps scores at or above it;
+    ``sweep_id`` the leads whose latest verdict came from that sweep (or scan, or rescore).
     """
     query, region_expr = _with_region(select(Lead).select_from(Lead))
     query = _filtered(
-        query.add_columns(region_expr), region_expr, category, region, since, status, active
+        query.add_columns(region_expr),
+        region_expr,
+        category,
+        region,
+        since,
+        status,
+        active,
+        until=until,
+        platform=platform,
+        rule=rule,
+        min_score=min_score,
+        sweep_id=sweep_id,
     )
     query = query.order_by(Lead.last_seen.desc(), Lead.id.desc())
     if limit is not None:
@@ -198,14 +266,9 @@ def _url_of(target: Listing | Shop | Ad) -> str:
 
 def _matched(s: Session, lead_ids: Select) -> dict[int, list[str]]:
     """Lead id -> what fired for it, distinct, in order: matched texts, checks in words."""
-    same_target = or_(
-        RuleHit.listing_id == Lead.listing_id,
-        RuleHit.shop_id == Lead.shop_id,
-        RuleHit.ad_id == Lead.ad_id,
-    )
     hits = s.execute(
         select(Lead.id, RuleHit.matched, RuleHit.term, RuleHit.via)
-        .join(RuleHit, and_(same_target, RuleHit.pack_id == Lead.category))
+        .join(RuleHit, and_(_same_target(), RuleHit.pack_id == Lead.category))
         .where(Lead.id.in_(lead_ids.scalar_subquery()))
         .order_by(Lead.id, RuleHit.field, RuleHit.start, RuleHit.id)
     )
@@ -227,15 +290,7 @@ def lead_summary(
     unknown region under None. Cleared leads are left out unless ``active`` is None."""
     query, region_expr = _with_region(select(Lead.category).select_from(Lead))
     province = func.substr(region_expr, 1, 2)
-    query = _filtered(query, region_expr, since=since, active=active)
-    if platform is not None:
-        query = query.where(
-            or_(
-                Listing.platform.has(code=platform),
-                Shop.platform.has(code=platform),
-                Ad.platform.has(code=platform),
-            )
-        )
+    query = _filtered(query, region_expr, since=since, active=active, platform=platform)
     count = func.count(Lead.id)
     rows = s.execute(
         query.add_columns(province, count)

@@ -7,7 +7,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from store.base import (
@@ -286,6 +295,65 @@ class RuleHit(_Targeted, Base):
     created_at: Mapped[Timestamp]
 
 
+class Capture(_Targeted, Base):
+    """The evidence of one page of a lead, captured when it was found (``store.evidence``).
+
+    Files lie content-addressed under the data directory's ``evidence/objects``; the rows
+    hold their hashes and sizes, so that ``wangjian evidence verify`` can tell a file that
+    was changed or removed. A page that was a lead before and has not changed (same body
+    hash) is not captured again.
+    """
+
+    __tablename__ = "captures"
+    __table_args__ = (
+        CheckConstraint(_ONE_TARGET, name="one_target"),
+        Index("ix_captures_listing_id", "listing_id"),
+        Index("ix_captures_shop_id", "shop_id"),
+        Index("ix_captures_ad_id", "ad_id"),
+    )
+
+    id: Mapped[IntPK]
+    sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
+    url: Mapped[Url]
+    page_sha256: Mapped[Sha256] = mapped_column(index=True)
+    captured_at: Mapped[Timestamp]
+    manifest_sha256: Mapped[Sha256]
+    manifest_path: Mapped[str] = mapped_column(Text)
+
+    files: Mapped[list[CaptureFile]] = relationship(
+        back_populates="capture", cascade="all, delete-orphan", order_by="CaptureFile.id"
+    )
+
+
+class CaptureFile(Base):
+    """One file of a capture: the body as served, the WARC, a screenshot, the manifest."""
+
+    __tablename__ = "capture_files"
+    __table_args__ = (UniqueConstraint("capture_id", "role"),)
+
+    id: Mapped[IntPK]
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
+    role: Mapped[Code]
+    path: Mapped[str] = mapped_column(Text)  # relative to the data directory
+    sha256: Mapped[Sha256]
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[Code]
+
+    capture: Mapped[Capture] = relationship(back_populates="files")
+
+
+class CustodyHead(Base):
+    """The newest line of the custody log (``store.custody``): its seq and hash. Kept in the
+    database so that deleting the log's last lines, which leaves a whole chain, is caught."""
+
+    __tablename__ = "custody_head"
+
+    id: Mapped[IntPK]  # always 1
+    seq: Mapped[int]
+    hash: Mapped[Sha256]
+    at: Mapped[Timestamp]
+
+
 class Lead(_Targeted, Base):
     """One category of suspicion about one target; re-scoring updates it, never duplicates it.
 
@@ -326,6 +394,9 @@ class Lead(_Targeted, Base):
 
 __all__ = [
     "Ad",
+    "Capture",
+    "CaptureFile",
+    "CustodyHead",
     "Lead",
     "LeadStatus",
     "Listing",

@@ -40,10 +40,11 @@ def uscc_is_valid(code: str | None) -> bool | None:
 def prefix_of(region: str) -> str:
     """The code prefix a region filter means: "42"/"420000" -> "42", "420700" -> "4207".
 
-    A trailing "00" pair of a 4- or 6-digit code stands for "the whole province/city", as in
-    GB/T 2260; other digits are a plain prefix.
+    A filter names a province (2 digits), a city (4) or a county (6). A trailing "00" pair
+    of a 4- or 6-digit code stands for "the whole province/city", as in GB/T 2260. 3 or 5
+    digits name no level and are refused rather than matched as a bare prefix.
     """
-    if not (region.isdigit() and 2 <= len(region) <= 6):
+    if not (region.isascii() and region.isdigit() and len(region) in (2, 4, 6)):
         raise ValueError(f"{region!r} is not a region code or prefix such as 42, 4207 or 420703")
     while len(region) in (4, 6) and region.endswith("00"):
         region = region[:-2]

@@ -65,3 +65,31 @@ def test_csv_keeps_seller_text_as_it_is():
     write_leads([row(1, "wildlife", "listing", "new", HOSTILE)], "csv", out)
     (line,) = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert line["标题/店铺名"] == HOSTILE
+
+
+def test_xlsx_shows_control_characters_as_escapes_instead_of_failing():
+    import openpyxl
+
+    from store.xlsx import write_xlsx
+
+    out = io.BytesIO()
+    write_xlsx([row(1, "wildlife", "listing", "new", HOSTILE)], out)
+    out.seek(0)
+    title = openpyxl.load_workbook(out).active["J2"].value
+    # XML cannot hold ESC or BEL: shown as on a terminal; the bidi override is kept as text.
+    assert title.startswith("\\x1b]8;;http://evil.example\\x1b\\象牙手镯")
+    assert "\x1b" not in title and title.endswith("\\x07")
+
+
+def test_neutralised_quotes_formula_starts_only_in_text():
+    from store.export import neutralised
+
+    assert [neutralised(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1")] == [
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\t=1",
+        "'\r=1",
+    ]
+    assert [neutralised(v) for v in ("象牙 =1", -3.0, 7, None)] == ["象牙 =1", -3.0, 7, None]

@@ -164,3 +164,17 @@ def test_region_names_come_from_the_region_table(leads_db):
         assert names == {"420000": "湖北省", "110000": "北京市", None: None}
         rows = list_leads(s, region="420704")
     assert [row.region_name for row in rows] == ["湖北省鄂州市鄂城区", "湖北省鄂州市鄂城区"]
+
+
+def test_until_rule_score_platform_and_sweep(leads_db):
+    with session_scope(leads_db) as s:
+        # A date is the whole day (local time); a date and time that moment.
+        assert len(list_leads(s, until=date(2026, 11, 4))) == 5
+        assert [r.external_id for r in list_leads(s, until=T0 + DAY)] == ["P017", "L00042", "S007"]
+        assert [r.external_id for r in list_leads(s, rule="lowest")] == ["L00043", "P017"]
+        assert list_leads(s, rule="wildlife.lowest") == []  # a rule of another pack
+        assert [r.external_id for r in list_leads(s, min_score=30)] == ["L00042"]
+        assert len(list_leads(s, platform="demo")) == 5 and list_leads(s, platform="x") == []
+        assert len(list_leads(s, sweep_id=1)) == 5 and list_leads(s, sweep_id=2) == []
+        assert lead_summary(s, platform="demo") == lead_summary(s)
+        assert lead_summary(s, platform="x") == []

@@ -24,7 +24,9 @@ SCRATCH = tempfile.mkdtemp(prefix="wangjian-tests-")
 def _environ(env: dict[str, str]) -> dict[str, str]:
     """This process's environment without its WANGJIAN_ settings, plus ``env``."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
-    return {**environ, "WANGJIAN_DATA_DIR": SCRATCH, **env}
+    # Evidence capture costs a Chromium render a lead: on only where a test asks for it
+    # (tests/test_evidence.py), so that the other sweeps stay quick.
+    return {**environ, "WANGJIAN_DATA_DIR": SCRATCH, "WANGJIAN_CAPTURE": "false", **env}
 
 
 def wangjian(*args: str, timeout: float = 240, **env: str) -> subprocess.CompletedProcess:
