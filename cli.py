@@ -273,7 +273,8 @@ def lead_filters(func):
         click.option(
             "--status",
             type=click.Choice(STATUS_CHOICES),
-            help="Lead status: new, reviewing, referred (已移送), dismissed (已排除).",
+            help="Lead status: new (待核查), verified (已核查), referred (已移送), "
+            "dismissed (已排除).",
         ),
         click.option(
             "--include-cleared",
@@ -392,30 +393,103 @@ def leads_export(fmt, out, force, database_url, **filters):
     click.echo(f"已导出 {len(rows)} 条线索（{fmt.upper()}）到 {written.resolve()}")
 
 
-@leads.command("status")
-@click.argument("lead_ids", metavar="LEAD_ID...", nargs=-1, required=True, type=int)
-@click.argument("status", type=click.Choice(STATUS_CHOICES))
-@db_option
-def leads_status(lead_ids: tuple[int, ...], status: str, database_url) -> None:
-    """Move leads through review: new, reviewing, referred (已移送) or dismissed (已排除).
+class LeadStatusChoice(click.ParamType):
+    """A review status, by its name or its Chinese label (已移送 = referred)."""
+
+    name = "STATUS"
+
+    def convert(self, value, param, ctx):
+        by_label = {label: code for code, label in STATUS_LABELS.items()}
+        found = value if value in STATUS_LABELS else by_label.get(value)
+        if found is None:
+            choices = "、".join(f"{code}（{label}）" for code, label in STATUS_LABELS.items())
+            self.fail(f"{value!r} is not a lead status; one of {choices}", param, ctx)
+        return found
+
+
+def _mark(lead_ids: tuple[int, ...], status: str, note: str, by: str | None, database_url):
+    from store.custody import default_actor
+    from store.db import session_scope
+    from store.errors import StoreError
+    from store.evidence import log_event
+    from store.leads import set_lead_status
+
+    settings = load_settings(database_url=database_url)
+    actor = by or settings.actor or default_actor()
+    engine = open_store(settings)
+    try:
+        with session_scope(engine) as session:  # all or none
+            events = [set_lead_status(session, i, status, actor, note) for i in lead_ids]
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    action = "referral" if status == "referred" else "status"
+    changes = [
+        {"lead": e.lead_id, "from": e.from_status, "to": e.to_status, "note": note} for e in events
+    ]
+    log_event(engine, settings.data_dir, action, actor, {"changes": changes})
+    ids = "、".join(map(str, lead_ids))
+    click.echo(f"线索 {ids} 状态已改为「{status_label(status)}」（{actor}）")
+
+
+def _mark_options(func):
+    func = db_option(func)
+    func = click.option(
+        "--by", help="Who made the change (default: WANGJIAN_ACTOR, else user@host)."
+    )(func)
+    func = click.option("--note", default="", help="Why: kept with the change.")(func)
+    func = click.argument("status", type=LeadStatusChoice())(func)
+    return click.argument("lead_ids", metavar="LEAD_ID...", nargs=-1, required=True, type=int)(func)
+
+
+@leads.command("mark")
+@_mark_options
+def leads_mark(lead_ids, status, note, by, database_url) -> None:
+    """Move leads through review: 待核查 (new), 已核查 (verified), 已移送 (referred) or 已排除
+    (dismissed); who, when and why are kept, and the custody log records it.
+
+    \b
+    Example:
+      wangjian leads mark 12 13 已移送 --note "移交武汉市市场监管局" --by 张三
+      wangjian leads mark 14 dismissed --note "玩具，非野生动物制品"
+    """
+    _mark(lead_ids, status, note, by, database_url)
+
+
+@leads.command("status", hidden=True)
+@_mark_options
+def leads_status(lead_ids, status, note, by, database_url) -> None:
+    """The old name of ``leads mark``.
 
     \b
     Example:
       wangjian leads status 12 13 referred
     """
-    from store.db import session_scope
-    from store.errors import StoreError
-    from store.leads import set_lead_status
+    _mark(lead_ids, status, note, by, database_url)
 
-    engine = open_store(load_settings(database_url=database_url))
-    try:
-        with session_scope(engine) as session:  # all or none
-            for lead_id in lead_ids:
-                set_lead_status(session, lead_id, status)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    ids = "、".join(map(str, lead_ids))
-    click.echo(f"线索 {ids} 状态已改为「{status_label(status)}」")
+
+@leads.command("show")
+@click.argument("lead_id", type=int)
+@db_option
+def leads_show(lead_id: int, database_url) -> None:
+    """Everything about one lead: what it is about, each rule hit in its text with its legal
+    basis, the region and where it comes from, the evidence with hashes, the price history
+    and the status history.
+
+    \b
+    Example:
+      wangjian leads show 12
+    """
+    from store.db import session_scope
+    from store.dossier import lead_dossier
+
+    settings = load_settings(database_url=database_url)
+    engine = open_store(settings)
+    with session_scope(engine, read_only=True) as session:
+        dossier = lead_dossier(session, lead_id)
+        if dossier is None:
+            raise UserError(f"no lead with id {lead_id}")
+        text = dossier.render(pack_titles(settings.packs_dir))
+    click.echo(text, nl=False)
 
 
 # ---------------------------------------------------------------- rules

@@ -64,7 +64,7 @@ VIA_LABELS = {
 #: Where a lead is in review.
 STATUS_LABELS = {
     "new": "待核查",
-    "reviewing": "核查中",
+    "verified": "已核查",
     "referred": "已移送",
     "dismissed": "已排除",
 }

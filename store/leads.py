@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from rules.labels import hit_label
 from store import places
+from store.base import utcnow
 from store.errors import StoreError
-from store.models import Ad, Lead, LeadStatus, Listing, Platform, RuleHit, Shop
+from store.models import Ad, Lead, LeadEvent, LeadStatus, Listing, Platform, RuleHit, Shop
 
 #: Separator of matched terms in LeadRow.matched (reads naturally in Chinese lists).
 TERM_SEPARATOR = "、"
@@ -304,14 +305,32 @@ def lead_summary(
     return summary
 
 
-def set_lead_status(s: Session, lead_id: int, status: str | LeadStatus) -> Lead:
-    """Move a lead through review (new → reviewing → referred / dismissed)."""
+def set_lead_status(
+    s: Session, lead_id: int, status: str | LeadStatus, by: str, note: str = ""
+) -> LeadEvent:
+    """Move a lead through review (待核查 → 已核查 → 已移送 / 已排除), keeping who, when and
+    why as a ``LeadEvent``."""
     lead = s.get(Lead, lead_id)
     if lead is None:
         raise StoreError(f"no lead with id {lead_id}")
+    event = LeadEvent(
+        lead_id=lead.id,
+        at=utcnow(),
+        by=by,
+        from_status=str(lead.status),
+        to_status=LeadStatus(status).value,
+        note=note,
+    )
     lead.status = LeadStatus(status)
+    s.add(event)
     s.flush()
-    return lead
+    return event
+
+
+def lead_events(s: Session, lead_id: int) -> list[LeadEvent]:
+    """A lead's status history, oldest first."""
+    query = select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
+    return list(s.scalars(query))
 
 
 __all__ = [
@@ -319,6 +338,7 @@ __all__ = [
     "SummaryRow",
     "lead_summary",
     "list_leads",
+    "lead_events",
     "set_lead_status",
     "title_of",
 ]

@@ -68,10 +68,10 @@ class SweepKind(enum.StrEnum):
 
 
 class LeadStatus(enum.StrEnum):
-    new = "new"
-    reviewing = "reviewing"
-    referred = "referred"
-    dismissed = "dismissed"
+    new = "new"  # 待核查
+    verified = "verified"  # 已核查
+    referred = "referred"  # 已移送
+    dismissed = "dismissed"  # 已排除
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
@@ -392,12 +392,28 @@ class Lead(_Targeted, Base):
         return self.cleared_at is None
 
 
+class LeadEvent(Base):
+    """One change of a lead's review status: who, when, from what to what, and why."""
+
+    __tablename__ = "lead_events"
+    __table_args__ = (Index("ix_lead_events_lead_id_at", "lead_id", "at"),)
+
+    id: Mapped[IntPK]
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    at: Mapped[Timestamp]
+    by: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[Code]
+    to_status: Mapped[Code]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 __all__ = [
     "Ad",
     "Capture",
     "CaptureFile",
     "CustodyHead",
     "Lead",
+    "LeadEvent",
     "LeadStatus",
     "Listing",
     "Platform",

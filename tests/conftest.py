@@ -73,3 +73,13 @@ def db_engine(db_url: str):
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+# -- the data directory ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _scratch_data_dir(monkeypatch, tmp_path_factory):
+    """Commands run in-process write evidence and logs under a scratch data directory, never
+    the checkout's own wangjian-data (a test that names one sets its own)."""
+    monkeypatch.setenv("WANGJIAN_DATA_DIR", str(tmp_path_factory.mktemp("data")))

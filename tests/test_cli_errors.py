@@ -72,7 +72,7 @@ def files_under(folder) -> list:
     [
         ["leads", "list"],
         ["leads", "list", "--format", "csv"],
-        ["leads", "status", "1", "reviewing"],
+        ["leads", "status", "1", "verified"],
         ["db", "check"],
     ],
 )
@@ -99,7 +99,7 @@ def test_an_empty_database_file_says_to_upgrade(tmp_path):
     path = tmp_path / "wangjian.db"
     path.touch()
     url = f"sqlite:///{path}"
-    for args in (["leads", "list"], ["leads", "status", "1", "reviewing"]):
+    for args in (["leads", "list"], ["leads", "status", "1", "verified"]):
         result = CliRunner().invoke(main, [*args, "--database-url", url])
         assert (result.exit_code, result.output) == (
             2,

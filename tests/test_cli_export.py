@@ -74,7 +74,7 @@ def leads_url(db_engine) -> tuple[str, dict[str, int]]:
         promo = ["fake_promotion"]
         _file(s, s2, "L4", MINUS, "110105", T0 + 4 * DAY, 20.0, lowest, ivory, categories=promo)
         _file(s, s2, "L5", "无产地 象牙", None, T0 + 5 * DAY, 5.0, ivory)
-        set_lead_status(s, referred, "referred")
+        set_lead_status(s, referred, "referred", by="tester")
         sweeps = {"s1": s1.id, "s2": s2.id, "s3": s3.id}
     return db_engine.url.render_as_string(hide_password=False), sweeps
 

@@ -34,8 +34,9 @@ from store.models import Ad, Lead, Listing, Platform, Shop
 
 SIZE = 150
 CATALOGS = {"demo": build_catalog(seed=7, size=SIZE), "demo2": build_catalog(seed=11, size=SIZE)}
-#: Every run changes the status (setting the one it has would write nothing), ends reviewing.
-STATUSES = ["reviewing", "new"] * 4 + ["dismissed", "reviewing"]
+#: Every run changes the status (setting the one it has would write nothing), ends verified.
+ACTOR = "监测员"
+STATUSES = ["verified", "new"] * 4 + ["dismissed", "verified"]
 
 
 def demo2_profile(tmp: Path) -> Path:
@@ -112,9 +113,8 @@ def together(tmp_path_factory):
             runner = CliRunner()
             status_runs, list_runs = [], []
             for status in STATUSES:
-                status_runs.append(
-                    timed(runner, ["leads", "status", str(lead_id), status], db_url, sweeps)
-                )
+                args = ["leads", "mark", str(lead_id), status, "--by", ACTOR]
+                status_runs.append(timed(runner, args, db_url, sweeps))
                 list_runs.append(
                     timed(runner, ["leads", "list", "--format", "json"], db_url, sweeps)
                 )
@@ -186,10 +186,11 @@ def test_leads_status_beside_the_sweeps_always_succeeds(together):
     assert all(writing for _, _, writing in runs)
     lead_id = together["lead_id"]
     assert [(run.exit_code, run.output.strip()) for run, _, _ in runs] == [
-        (0, f"线索 {lead_id} 状态已改为「{status_label(status)}」") for status in STATUSES
+        (0, f"线索 {lead_id} 状态已改为「{status_label(status)}」（{ACTOR}）")
+        for status in STATUSES
     ]
     with session_scope(make_engine(together["db_url"]), read_only=True) as s:
-        assert s.get_one(Lead, lead_id).status == "reviewing"
+        assert s.get_one(Lead, lead_id).status == "verified"
 
 
 def test_leads_list_beside_the_sweeps_reads_without_waiting(together):

@@ -134,7 +134,7 @@ def test_category_status_and_limit(leads_db):
     with session_scope(leads_db) as s:
         wildlife = list_leads(s, category="wildlife")
         assert [row.external_id for row in wildlife] == ["L00044", "L00042"]
-        set_lead_status(s, wildlife[1].id, "referred")
+        set_lead_status(s, wildlife[1].id, "referred", by="tester")
     with session_scope(leads_db) as s:
         assert [r.external_id for r in list_leads(s, status="referred")] == ["L00042"]
         assert [r.external_id for r in list_leads(s, category="wildlife", status="new")] == [
@@ -142,7 +142,7 @@ def test_category_status_and_limit(leads_db):
         ]
         assert [r.external_id for r in list_leads(s, limit=2)] == ["L00044", "L00043"]
         with pytest.raises(StoreError, match="no lead with id 999"):
-            set_lead_status(s, 999, "dismissed")
+            set_lead_status(s, 999, "dismissed", by="tester")
 
 
 def test_summary_counts_by_category_and_province(leads_db):

@@ -145,7 +145,7 @@ def test_record_verdict_replaces_hits_and_keeps_one_lead_per_category(db_engine)
             when=T0,
         )
         assert sorted(lead.category for lead in first) == ["fake_promotion", "wildlife"]
-        set_lead_status(s, first[0].id, "reviewing")
+        set_lead_status(s, first[0].id, "verified", by="tester")
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
         listing = stored(s, sweep, listing_item())
@@ -161,7 +161,7 @@ def test_record_verdict_replaces_hits_and_keeps_one_lead_per_category(db_engine)
         assert leads["wildlife"].last_seen == later
         assert leads["wildlife"].last_sweep_id == 2
         assert leads["fake_promotion"].last_seen == T0
-        assert {lead.status for lead in leads.values()} == {LeadStatus.reviewing, LeadStatus.new}
+        assert {lead.status for lead in leads.values()} == {LeadStatus.verified, LeadStatus.new}
         assert leads["wildlife"].score == 10.0
         assert leads["wildlife"].pack_version == "2026.1"
         assert [row.matched for row in list_leads(s, category="wildlife")] == ["甲片"]

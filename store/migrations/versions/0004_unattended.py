@@ -9,8 +9,8 @@ Create Date: 2026-12-01
 - listings.incomplete, shops.incomplete: why some fields may be missing ("" when none), e.g.
   the browser render that fills in a price failed and the plain page was kept.
 
-SQLite cannot change a CHECK constraint in place: the sweeps table is rebuilt (batch mode,
-foreign keys off during migrations, see store.db); PostgreSQL swaps the constraint.
+SQLite cannot change a CHECK constraint in place: the sweeps table is rebuilt
+(``store.status_checks``); PostgreSQL swaps the constraint.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from store.status_checks import allow_statuses
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -30,25 +32,8 @@ AFTER = (*BEFORE, "unreachable")
 CHECK = "ck_sweeps_sweep_status"
 
 
-def _current_check() -> str:
-    """The name of the status CHECK as it is: 0001 named it ck_sweeps_ck_sweeps_sweep_status
-    (the naming convention applied twice); this migration names it as the model does."""
-    for check in sa.inspect(op.get_bind()).get_check_constraints("sweeps"):
-        if "status" in check["sqltext"] and "running" in check["sqltext"]:
-            return check["name"]
-    raise RuntimeError("sweeps has no CHECK constraint on status")
-
-
 def _statuses(values: tuple[str, ...]) -> None:
-    allowed = ", ".join(f"'{v}'" for v in values)
-    old = op.f(_current_check())
-    if op.get_bind().dialect.name == "sqlite":
-        with op.batch_alter_table("sweeps", recreate="always") as batch:
-            batch.drop_constraint(old, type_="check")
-            batch.create_check_constraint(op.f(CHECK), sa.text(f"status IN ({allowed})"))
-    else:
-        op.drop_constraint(old, "sweeps", type_="check")
-        op.create_check_constraint(op.f(CHECK), "sweeps", sa.text(f"status IN ({allowed})"))
+    allow_statuses("sweeps", CHECK, values, marker="running")
 
 
 def upgrade() -> None:
