@@ -1042,6 +1042,44 @@ def rescore(as_json: bool, packs_dir, database_url) -> None:
         click.echo(report.render())
 
 
+# ---------------------------------------------------------------- stats
+
+
+@main.command("stats")
+@click.option("--since", type=DayOrTime(), metavar="DATE", help="From this date (local time).")
+@click.option("--until", type=DayOrTime(), metavar="DATE", help="To this date, the whole day.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the table as XLSX.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@db_option
+def stats(since, until, out, force, database_url) -> None:
+    """The campaign statistics table (专项行动情况统计表): leads by category, province and
+    platform, referred, dismissed and open; sweeps run, pages seen, evidence captured.
+
+    \b
+    Example:
+      wangjian stats --since 2026-11-01 --until 2026-11-30
+      wangjian stats --since 2026-11-01 --out 双11专项统计.xlsx
+    """
+    from store.db import session_scope
+    from store.export import ExportError, ExportExistsError, write_atomically
+    from store.stats import campaign_stats
+
+    settings = load_settings(database_url=database_url)
+    engine = open_store(settings)
+    with session_scope(engine, read_only=True) as session:
+        table = campaign_stats(session, since, until)
+    titles = pack_titles(settings.packs_dir)
+    click.echo(table.render(titles), nl=False)
+    if out:
+        try:
+            written = write_atomically(out, lambda f: table.write_xlsx(f, titles), force)
+        except ExportExistsError as exc:
+            raise UserError(f"{exc}: pass --force to replace it") from None
+        except ExportError as exc:
+            raise UserError(str(exc)) from None
+        click.echo(f"已导出统计表到 {Path(written).resolve()}")
+
+
 # ---------------------------------------------------------------- evidence
 
 

@@ -13,7 +13,7 @@ import io
 import json
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -181,12 +181,20 @@ def export_leads(
     labels: Mapping[str, str] | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write ``rows`` to ``path`` as ``csv``, ``xlsx``, ``json`` (or ``table``), atomically.
+    """Write ``rows`` to ``path`` as ``csv``, ``xlsx``, ``json`` (or ``table``), atomically
+    (``write_atomically``)."""
+    return write_atomically(
+        path, lambda stream: _write_format(rows, fmt, stream, labels or {}), overwrite
+    )
 
-    The file is written beside ``path`` under a temporary name, then renamed: a reader never
-    sees half a file, and a failed export leaves none. An existing file is replaced only
-    with ``overwrite``. Raises ``ExportError`` with one line to show.
-    """
+
+def write_atomically(
+    path: str | os.PathLike[str], write: Callable[[BinaryIO], None], overwrite: bool = False
+) -> Path:
+    """Have ``write`` fill ``path``, atomically: the file is written beside ``path`` under a
+    temporary name, then renamed, so a reader never sees half a file and a failed write
+    leaves none. An existing file is replaced only with ``overwrite``. Raises
+    ``ExportError`` with one line to show."""
     path = Path(path)
     folder = path.parent
     temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
@@ -195,7 +203,7 @@ def export_leads(
             raise ExportExistsError(f"{path} already exists")
         # Not mkstemp: its file is private (0600); an export gets the umask's permissions.
         with open(temporary, "xb") as stream:
-            _write_format(rows, fmt, stream, labels or {})
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         if overwrite:

@@ -59,19 +59,19 @@ class SummaryRow(NamedTuple):
     count: int
 
 
-def _since(value: date | datetime) -> datetime:
+def since_bound(value: date | datetime) -> datetime:
     """A bound for ``last_seen``: naive values are local time, as a user typed them."""
     if not isinstance(value, datetime):
         value = datetime.combine(value, time.min)
     return value.astimezone(UTC)
 
 
-def _until(value: date | datetime) -> tuple[datetime, bool]:
+def until_bound(value: date | datetime) -> tuple[datetime, bool]:
     """The upper bound for ``last_seen`` and whether it is included: a date means to the end
     of that day (local time), a date and time that moment."""
     if isinstance(value, datetime):
         return value.astimezone(UTC), True
-    return _since(value + timedelta(days=1)), False
+    return since_bound(value + timedelta(days=1)), False
 
 
 def _with_region(query: Select) -> tuple[Select, Any]:
@@ -145,9 +145,9 @@ def _filtered(
             raise StoreError(str(exc)) from None
         query = query.where(region_expr.startswith(prefix, autoescape=True))
     if since is not None:
-        query = query.where(Lead.last_seen >= _since(since))
+        query = query.where(Lead.last_seen >= since_bound(since))
     if until is not None:
-        bound, included = _until(until)
+        bound, included = until_bound(until)
         query = query.where(Lead.last_seen <= bound if included else Lead.last_seen < bound)
     if status is not None:
         query = query.where(Lead.status == LeadStatus(status))
