@@ -28,7 +28,8 @@ CATEGORIES = {"wildlife", "prohibited_goods", "fake_promotion", "license_display
 
 
 def run_demo(data_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WANGJIAN_DATA_DIR": str(data_dir)}
+    # Evidence capture is tested in tests/test_evidence.py; here, the leads.
+    env = {**os.environ, "WANGJIAN_DATA_DIR": str(data_dir), "WANGJIAN_CAPTURE": "false"}
     env.pop("WANGJIAN_DATABASE_URL", None)
     return subprocess.run(
         [

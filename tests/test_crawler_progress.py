@@ -128,6 +128,7 @@ def test_on_a_terminal_a_sweep_shows_one_live_line_and_then_its_summary(tmp_path
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")},
         "WANGJIAN_DATA_DIR": str(tmp_path),
+        "WANGJIAN_CAPTURE": "false",
         "WANGJIAN_DOWNLOAD_DELAY": "0.05",
         "COLUMNS": "100",
     }

@@ -50,6 +50,7 @@ def demo2_profile(tmp: Path) -> Path:
 
 def start_sweep(profile: str | Path, base_url: str, db_url: str) -> subprocess.Popen:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
+    environ["WANGJIAN_CAPTURE"] = "false"  # what is measured is the writers, not Chromium
     return subprocess.Popen(
         [
             *COMMAND,
