@@ -426,8 +426,14 @@ def _mark(lead_ids: tuple[int, ...], status: str, note: str, by: str | None, dat
     changes = [
         {"lead": e.lead_id, "from": e.from_status, "to": e.to_status, "note": note} for e in events
     ]
-    log_event(engine, settings.data_dir, action, actor, {"changes": changes})
     ids = "、".join(map(str, lead_ids))
+    try:
+        log_event(engine, settings.data_dir, action, actor, {"changes": changes})
+    except (OSError, StoreError) as exc:
+        raise UserError(
+            f"线索 {ids} 状态已改为「{status_label(status)}」, but the custody log was not "
+            f"written: {exc}"
+        ) from None
     click.echo(f"线索 {ids} 状态已改为「{status_label(status)}」（{actor}）")
 
 

@@ -69,7 +69,20 @@ class EvidencePipeline:
         at = datetime.now(UTC)
         hits = [h for h in scored.verdict.hits if h.matched]
         shot = await self.shooter.shoot(served, item.page.encoding, [h.matched for h in hits])
-        record = await asyncio.to_thread(
+        try:
+            record = await self._write(served, scored, shot, at)
+        except OSError as exc:  # a full disk, an unwritable folder: the lead is still stored
+            logger.error("%s: evidence not written: %s", served.url, exc)
+            self.stats.inc_value("wangjian/evidence/failed")
+            return scored
+        self.stats.inc_value("wangjian/evidence/captured")
+        self.stats.inc_value("wangjian/evidence/bytes", sum(f.size for f in record.files))
+        if shot.png is None:
+            self.stats.inc_value("wangjian/evidence/no_screenshot")
+        return replace(scored, capture=record)
+
+    async def _write(self, served, scored: Scored, shot, at: datetime):
+        return await asyncio.to_thread(
             evidence.capture,
             self.objects,
             served,
@@ -80,11 +93,6 @@ class EvidencePipeline:
             at,
             shot.notes,
         )
-        self.stats.inc_value("wangjian/evidence/captured")
-        self.stats.inc_value("wangjian/evidence/bytes", sum(f.size for f in record.files))
-        if shot.png is None:
-            self.stats.inc_value("wangjian/evidence/no_screenshot")
-        return replace(scored, capture=record)
 
     def _captured(self, platform: str, kind: str, external_id: str, served) -> bool:
         with db.session_scope(self.engine, read_only=True) as s:

@@ -124,7 +124,11 @@ class StorePipeline:
             raise NotStored(failure) from exc
         self.stats.inc_value(f"wangjian/stored/{item.kind}")
         if scored.capture is not None and self.data_dir:
-            await asyncio.to_thread(self._custody, scored)
+            try:
+                await asyncio.to_thread(self._custody, scored)
+            except (OSError, SQLAlchemyError) as exc:  # stored; `evidence verify` says so
+                self.stats.inc_value("wangjian/evidence/custody_failed")
+                logger.error("%s: capture not in the custody log: %s", item.page.url, exc)
         return scored
 
     def _custody(self, scored: Scored) -> None:
