@@ -391,6 +391,25 @@ def leads_export(fmt, out, force, database_url, **filters):
     except ExportError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"已导出 {len(rows)} 条线索（{fmt.upper()}）到 {written.resolve()}")
+    _custody(
+        settings,
+        "export",
+        {"file": str(written.resolve()), "format": fmt, "leads": [r.id for r in rows]},
+    )
+
+
+def _custody(settings: Settings, action: str, what: dict) -> None:
+    """One line in the custody log for a view or an export; a log that cannot be written
+    is said on stderr, and the command's own work stands."""
+    from store.custody import default_actor
+    from store.errors import StoreError
+    from store.evidence import log_event
+
+    try:
+        actor = settings.actor or default_actor()
+        log_event(open_store(settings), settings.data_dir, action, actor, what)
+    except (OSError, StoreError, ValueError) as exc:
+        click.echo(f"warning: the custody log was not written ({action}): {exc}", err=True)
 
 
 class LeadStatusChoice(click.ParamType):
@@ -496,6 +515,85 @@ def leads_show(lead_id: int, database_url) -> None:
             raise UserError(f"no lead with id {lead_id}")
         text = dossier.render(pack_titles(settings.packs_dir))
     click.echo(text, nl=False)
+    _custody(settings, "view", {"lead": lead_id})
+
+
+#: How the filters of a referral read in the packet (Chinese, for the receiving region).
+CRITERIA_LABELS = {
+    "category": "类别",
+    "rule": "规则",
+    "min_score": "最低分值",
+    "platform": "平台",
+    "sweep_id": "巡查编号",
+    "since": "起始日期",
+    "until": "截止日期",
+    "status": "状态",
+}
+
+
+@leads.command("referral")
+@lead_filters
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The packet's folder: new, or empty.",
+)
+@click.option("--by", help="Who prepares the packet (default: WANGJIAN_ACTOR, else user@host).")
+@db_option
+def leads_referral(out, by, database_url, **filters):
+    """Write the referral packet (线索移送材料) of a region's leads to a new folder: the lead
+    sheet (XLSX), every lead's evidence files and manifests, one WACZ web archive, an
+    offline HTML dossier in Chinese (an index and a page per lead), and for each lead a
+    电子数据提取笔录 as HTML and as PDF printed by Chromium; the packet manifest lets the
+    receiving region check it with `wangjian evidence verify --packet DIR`.
+
+    --region is required (a province, city or county code); the other filters are those of
+    `leads list`. Evidence that no longer matches its recorded hash stops the packet.
+
+    \b
+    Example:
+      wangjian leads referral --region 42 --out 移送-湖北
+      wangjian leads referral --region 4207 --category wildlife --since 2026-11-01 --out ezhou
+    """
+    from crawler.printing import PrintError, pdf_printer
+    from store.custody import default_actor
+    from store.errors import StoreError
+    from store.referral import build_packet
+
+    region = filters.get("region")
+    if region is None:
+        raise UserError("a referral packet is for one region: pass --region (e.g. 42, 4207)")
+    settings = load_settings(database_url=database_url)
+    criteria = "；".join(
+        f"{CRITERIA_LABELS[k]} {v}" for k, v in filters.items() if k in CRITERIA_LABELS and v
+    )
+    rows = _selected_leads(settings, filters)
+    engine = open_store(settings)
+    try:
+        report = build_packet(
+            engine,
+            settings.data_dir,
+            rows,
+            out,
+            region=region,
+            labels=pack_titles(settings.packs_dir),
+            actor=by or settings.actor or default_actor(),
+            printer=pdf_printer(settings),
+            criteria=criteria,
+        )
+    except (StoreError, PrintError) as exc:
+        raise UserError(str(exc)) from None
+    click.echo(
+        f"已生成移送材料 {report.path.resolve()}：线索 {report.leads} 条，"
+        f"取证 {report.captures} 份，文件 {report.files} 个（{report.bytes:,} 字节），"
+        f"提取笔录 PDF {report.pdfs} 份"
+    )
+    if report.without_evidence:
+        ids = "、".join(map(str, report.without_evidence))
+        click.echo(f"注意：线索 {ids} 没有取证材料", err=True)
+    click.echo(f"移送材料清单 SHA-256: {report.manifest_sha256}（请随移送函告知接收方）")
 
 
 # ---------------------------------------------------------------- rules
@@ -1096,16 +1194,32 @@ def evidence() -> None:
 
 @evidence.command("verify")
 @click.option("--lead", "lead_id", type=int, help="Only the evidence of this lead.")
+@click.option(
+    "--packet",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Check a referral packet folder instead, without any database.",
+)
+@click.option(
+    "--sha256",
+    "expected",
+    metavar="HASH",
+    help="With --packet: the packet manifest's SHA-256 as the sender gave it.",
+)
 @db_option
-def evidence_verify(lead_id: int | None, database_url) -> None:
+def evidence_verify(lead_id: int | None, packet, expected, database_url) -> None:
     """Re-hash every evidence file against the database and check the custody log's chain;
-    name each file missing or altered (exit 1 if any).
+    name each file missing or altered (exit 1 if any). With --packet, check a referral
+    packet by itself: its manifest, every file, each capture's manifest and the WACZ.
 
     \b
     Example:
       wangjian evidence verify
       wangjian evidence verify --lead 12
+      wangjian evidence verify --packet 移送-湖北 --sha256 3f1c…
     """
+    if packet is not None:
+        _verify_packet(packet, expected)
+        return
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
@@ -1133,6 +1247,28 @@ def evidence_verify(lead_id: int | None, database_url) -> None:
         click.echo(f"核验 {len(captures)} 份取证、{files} 个文件：发现 {len(problems)} 处问题")
         raise SystemExit(Exit.FINDINGS)
     click.echo(f"核验 {len(captures)} 份取证、{files} 个文件及保管记录：全部完好")
+
+
+def _verify_packet(folder: Path, expected: str | None) -> None:
+    from rules.terminal import escape_controls
+    from store.packet import verify_packet
+
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+    problems, checked = verify_packet(folder)
+    found = checked["manifest_sha256"]
+    if expected and found and expected.strip().lower() != found:
+        problems.insert(0, f"移送材料清单的 SHA-256 {found} 与发送方告知的 {expected} 不符")
+    for problem in problems:
+        click.echo(escape_controls(problem))
+    summary = (
+        f"核验移送材料：线索 {checked['leads']} 条、取证 {checked['captures']} 份、"
+        f"文件 {checked['files']} 个"
+    )
+    if problems:
+        click.echo(f"{summary}：发现 {len(problems)} 处问题")
+        raise SystemExit(Exit.FINDINGS)
+    click.echo(f"{summary}：全部完好（清单 SHA-256 {found}）")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -80,6 +80,15 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 
+def chromium_launch(settings: Settings) -> dict[str, Any]:
+    """How every Chromium of ours is launched: headless, CHROMIUM_ARGS, the settings' binary."""
+    launch: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
+    chromium = settings.chromium_path()
+    if chromium:
+        launch["executable_path"] = chromium
+    return launch
+
+
 def _static() -> dict[str, Any]:
     return {
         "BOT_NAME": "wangjian",
@@ -88,7 +97,6 @@ def _static() -> dict[str, Any]:
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-        "PLAYWRIGHT_LAUNCH_OPTIONS": {"headless": True, "args": list(CHROMIUM_ARGS)},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
         "ITEM_PIPELINES": dict(ITEM_PIPELINES),
         "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
@@ -158,9 +166,7 @@ def build_scrapy_settings(
     """
     built = _static()
     timeout = min(settings.download_timeout, SCAN_TIMEOUT_S) if scan else settings.download_timeout
-    chromium = settings.chromium_path()
-    if chromium:
-        built["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] = chromium
+    built["PLAYWRIGHT_LAUNCH_OPTIONS"] = chromium_launch(settings)
     built.update(
         CONCURRENT_REQUESTS=settings.concurrency,
         CONCURRENT_REQUESTS_PER_DOMAIN=settings.concurrency,
