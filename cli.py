@@ -847,7 +847,8 @@ def demo(size: int, seed: int, packs_dir) -> None:
     click.echo(f"\n数据库: {settings.db_url}")
     click.echo(
         "查看线索: wangjian leads list    导出: wangjian leads export --out leads.xlsx"
-        "    核验取证: wangjian evidence verify"
+        "    核验取证: wangjian evidence verify\n"
+        "移送材料: wangjian leads referral --region 42 --out packet"
     )
     raise SystemExit(sweep_exit(report.sweep))
 
