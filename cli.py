@@ -594,6 +594,8 @@ def leads_referral(out, by, database_url, **filters):
         ids = "、".join(map(str, report.without_evidence))
         click.echo(f"注意：线索 {ids} 没有取证材料", err=True)
     click.echo(f"移送材料清单 SHA-256: {report.manifest_sha256}（请随移送函告知接收方）")
+    ids = " ".join(str(r.id) for r in rows)
+    click.echo(f"移送后标记: wangjian leads mark {ids} 已移送 --note \"移送材料 {out}\"")
 
 
 # ---------------------------------------------------------------- rules
