@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from rules.checks import CHECKS
+from rules.licence_text import completed
 from rules.loader import load_packs
 from rules.matcher import CompiledRule, Matcher
 from rules.model import PackSet
@@ -70,7 +71,7 @@ class Scorer:
 
     def score(self, record: Record | dict[str, Any] | str) -> Verdict:
         """Score one record against every loaded pack."""
-        record = as_record(record)
+        record = completed(as_record(record))  # a shop's licence read from its text too
         norms = self.normalized(record)
         rules = self.applicable(record, norms["category"])
         hits = self._text_hits(rules, norms) + self._check_hits(rules, record)

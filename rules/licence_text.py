@@ -1,0 +1,135 @@
+"""A shop's licence read out of its text (亮照亮证): company name, USCC, old registration
+number, address and permits, with the labels real shop pages use.
+
+A shop record often carries nothing but ``shop_text`` (an export, a page without a profile).
+``completed(record)`` fills the licence facts the record does not state from that text, so
+every licence check runs: a text with no licence at all is ``licence_present=False``; a
+labelled code that is truncated or fails its check character is kept as shown, for
+``uscc_valid`` to judge. Facts the record states (a profile read them from the page's
+structure) are never replaced.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rules.record import Record
+
+# Labels as shops print them; a colon (either width) or a space may follow.
+_SEP = r"\s*[:：]?\s*"
+_USCC_LABEL = r"(?:统一社会信用代码|社会信用代码|信用代码|统一代码|USCC)"
+_REG_LABEL = r"(?:营业执照注册号|工商注册号|注册号)"
+_NAME_LABEL = r"(?:企业名称|公司名称|经营者名称|商户名称|商家名称|单位名称|(?<![铺品牌])名称)"
+_ADDRESS_LABEL = r"(?:住所|营业执照所在地|经营场所|注册地址|经营地址|企业地址|公司地址|地址)"
+_LEGAL_LABEL = r"(?:法定代表人|负责人|经营者)"
+#: Where one labelled value ends: the next label, a line break, a separator.
+_END = (
+    rf"(?=\s*(?:{_USCC_LABEL}|{_REG_LABEL}|{_NAME_LABEL}|{_ADDRESS_LABEL}|{_LEGAL_LABEL}"
+    r"|[^\s:：|｜;；]{2,12}许可证|[^\s:：|｜;；]{2,8}备案|营业执照|成立日期|注册资本|经营范围|$)"
+    r"|[\n|｜;；])"
+)
+USCC_RE = re.compile(rf"{_USCC_LABEL}{_SEP}([0-9A-Za-z]{{4,24}})")
+# An unlabelled code: GB 32100's shape (registration authority, organisation type, region).
+BARE_USCC_RE = re.compile(r"(?<![0-9A-Za-z])([1-9ANY][0-9A-Z]\d{6}[0-9A-Z]{10})(?![0-9A-Za-z])")
+REGISTRATION_RE = re.compile(rf"{_REG_LABEL}{_SEP}(\d{{13,15}})")
+NAME_RE = re.compile(rf"{_NAME_LABEL}{_SEP}(\S[^\n]*?){_END}")
+ADDRESS_RE = re.compile(rf"{_ADDRESS_LABEL}{_SEP}(\S[^\n]*?){_END}")
+#: Permits by name, and the numbers that name their permit even without a label.
+PERMITS = (
+    "食品经营许可证",
+    "食品生产许可证",
+    "药品经营许可证",
+    "药品网络销售备案",
+    "互联网药品信息服务资格证书",
+    "医疗器械经营许可证",
+    "第二类医疗器械经营备案",
+    "医疗器械网络销售备案",
+    "出版物经营许可证",
+    "酒类流通备案",
+    "酒类商品零售许可证",
+    "网络文化经营许可证",
+    "增值电信业务经营许可证",
+    "农药经营许可证",
+    "兽药经营许可证",
+    "危险化学品经营许可证",
+    "烟草专卖零售许可证",
+)
+PERMIT_NUMBERS = (
+    (re.compile(r"(?<![0-9A-Za-z])JY[1-9]\d{13}(?!\d)"), "食品经营许可证"),
+    (re.compile(r"(?<![0-9A-Za-z])SC[1-9]\d{13}(?!\d)"), "食品生产许可证"),
+)
+_PERMIT_RE = re.compile(
+    "("
+    + "|".join(map(re.escape, PERMITS))
+    + r")(?:编号|号码|号)?"
+    + _SEP
+    + r"([0-9A-Za-z（）()\-第号]{4,30})?"
+)
+#: Words that say a licence block is shown even when its fields are not all read.
+LICENCE_WORDS = ("营业执照", "工商执照", "执照信息", "证照信息", "资质信息")
+
+
+@dataclass
+class LicenceFacts:
+    company: str | None = None
+    uscc: str | None = None
+    registration_number: str | None = None
+    address: str | None = None
+    permits: list[str] = field(default_factory=list)
+    mentions_licence: bool = False
+
+    @property
+    def present(self) -> bool:
+        """A licence is shown: a code, a registered name with a licence word, or a permit."""
+        return bool(
+            self.uscc
+            or self.registration_number
+            or (self.company and self.mentions_licence)
+            or self.permits
+        )
+
+
+def _clean(value: str) -> str:
+    return value.strip(" \t,，。、.:：")
+
+
+def read_licence(text: str) -> LicenceFacts:
+    """The licence facts a shop page's text shows."""
+    text = unicodedata.normalize("NFKC", text or "")
+    facts = LicenceFacts(mentions_licence=any(word in text for word in LICENCE_WORDS))
+    if found := USCC_RE.search(text):
+        facts.uscc = found.group(1).upper()
+    elif found := BARE_USCC_RE.search(text):
+        facts.uscc = found.group(1)
+    if found := REGISTRATION_RE.search(text):
+        facts.registration_number = found.group(1)
+    if found := NAME_RE.search(text):
+        facts.company = _clean(found.group(1)) or None
+    if found := ADDRESS_RE.search(text):
+        facts.address = _clean(found.group(1)) or None
+    for found in _PERMIT_RE.finditer(text):
+        name, number = found.group(1), found.group(2)
+        entry = f"{name}：{number}" if number else name
+        if not any(p.startswith(name) for p in facts.permits):
+            facts.permits.append(entry)
+    for pattern, name in PERMIT_NUMBERS:
+        if (found := pattern.search(text)) and not any(p.startswith(name) for p in facts.permits):
+            facts.permits.append(f"{name}：{found.group(0)}")
+    return facts
+
+
+def completed(record: Record) -> Record:
+    """``record`` with the licence facts it does not state read from its ``shop_text``."""
+    if record.kind != "shop" or not record.shop_text.strip():
+        return record
+    facts = read_licence(record.shop_text)
+    update: dict[str, object] = {}
+    if record.licence_present is None:
+        update["licence_present"] = facts.present
+    if record.uscc is None and facts.uscc:
+        update["uscc"] = facts.uscc
+    if not record.permits and facts.permits:
+        update["permits"] = facts.permits
+    return record.model_copy(update=update) if update else record
