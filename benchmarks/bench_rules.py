@@ -57,6 +57,7 @@ def generated_pack(titles: list[str], n: int = N_TERMS, seed: int = 7) -> Pack:
         severity="low",
         weight=1,
         terms=sorted(terms),
+        subword=True,  # substrings, as `in` finds them: word edges are not what is compared
     )
     return Pack(
         id="bench_generated",

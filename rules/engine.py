@@ -83,14 +83,12 @@ class Scorer:
     def _text_hits(self, rules: list[CompiledRule], norms: dict[str, Normalized]):
         text_rules = [cr for cr in rules if cr.rule.check is None]
         found: dict[int, list[tuple[CompiledRule, Hit]]] = {}
-        required: set[int] = set()
         for fname in TEXT_FIELDS:
             active = {cr.index for cr in text_rules if fname in cr.rule.fields}
             norm = norms[fname]
             if not active or not norm.text:
                 continue
             fm = self.matcher.match_field(norm, active)
-            required |= fm.required
             seen: set[tuple] = set()
             for c in fm.candidates:
                 key = (c.rule, c.start, c.end, c.via, c.term)
@@ -104,9 +102,7 @@ class Scorer:
                 )
                 found.setdefault(c.rule, []).append((cr, hit))
         out = []
-        for r_i, pairs in found.items():
-            if self.matcher.rules[r_i].has_require and r_i not in required:
-                continue  # no co-term anywhere in the rule's fields
+        for pairs in found.values():
             out += _outermost(pairs)
         return out
 

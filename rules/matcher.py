@@ -19,9 +19,15 @@ from rapidfuzz import fuzz
 from rules.model import FuzzySpec, Pack, PackSet, Rule, TermSpec
 from rules.normalize import Normalized, is_ascii_alnum, normalize_term
 from rules.phonetic import Phonetic, is_cjk, phonetic, term_pinyin
+from rules.segment import boundaries, defilled, is_word
 
-TERM, EXCLUDE, REQUIRE = 0, 1, 2
+#: Roles of a literal key: a term, a compound exclusion (holds a term of its rule: 象牙白), a
+#: co-term, a context exclusion (a word near the hit: 毛绒 for 穿山甲).
+TERM, EXCLUDE, REQUIRE, CONTEXT = 0, 1, 2, 3
 MIN_PURE_HOMOPHONE = 3  # all-CJK homophones of shorter terms are too common to report
+#: Phonetic hits of terms this short (xiang ya for 象牙) need a word of the same pack nearby.
+SHORT_PHONETIC = 2
+Span = tuple[int, int]
 
 
 def _utf8(text: str) -> str:
@@ -93,17 +99,48 @@ class Candidate:
     via: str
     term: str
     note: str = ""
+    #: Found with fillers taken out (象x牙): its word boundaries were checked then.
+    defilled: bool = False
 
 
 @dataclass
 class FieldMatches:
     candidates: list[Candidate] = field(default_factory=list)
-    exclusions: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    required: set[int] = field(default_factory=set)
+    #: (start, end, is_context) of each exclusion occurring, by rule.
+    exclusions: dict[int, list[tuple[int, int, bool]]] = field(default_factory=dict)
+    coterms: dict[int, list[Span]] = field(default_factory=dict)
+    #: Where any term or co-term of a pack occurs (supporting context), by pack index.
+    words: dict[int, list[Span]] = field(default_factory=dict)
 
 
 def _overlaps(c: Candidate, others: list[Candidate]) -> bool:
     return any(o.rule == c.rule and o.start < c.end and c.start < o.end for o in others)
+
+
+def _holds_term(cr: CompiledRule, word: str) -> bool:
+    """Whether an exclusion is a compound of one of the rule's terms or patterns (象牙白 of
+    象牙): it cancels the hit it holds; any other exclusion is a context word."""
+    return any(normalize_term(t.term) in word for t in cr.terms) or any(
+        rx.search(word) for rx in cr.regexes
+    )
+
+
+def _gap(a: Span, b: Span) -> int:
+    """Characters between two spans (0 when they touch or overlap)."""
+    return max(0, a[0] - b[1], b[0] - a[1])
+
+
+def _aligned(norm: Normalized, start: int, end: int) -> bool:
+    """A span starts and ends on word edges: inside a run of ASCII letters and digits the
+    edges the seller wrote, elsewhere the segmenter's."""
+    text = norm.text
+    for k in (start, end):
+        if 0 < k < len(text) and is_ascii_alnum(text[k - 1]) and is_ascii_alnum(text[k]):
+            if not norm.is_word_edge(k):
+                return False
+        elif k not in norm.breaks and k not in boundaries(text):
+            return False  # a space or mark the seller wrote is a word edge too
+    return True
 
 
 class Matcher:
@@ -122,9 +159,12 @@ class Matcher:
                     literal.setdefault(key, []).append((cr.index, TERM, t_i))
                     if rule.phonetic and len(key) >= 2 and any(is_cjk(c) for c in key):
                         sounds.setdefault(term_pinyin(key), []).append((cr.index, t_i, len(key)))
-                for role, words in ((EXCLUDE, rule.exclude), (REQUIRE, rule.require_any)):
-                    for word in words:
-                        literal.setdefault(normalize_term(word), []).append((cr.index, role, -1))
+                for word in rule.exclude:
+                    key = normalize_term(word)
+                    role = EXCLUDE if _holds_term(cr, key) else CONTEXT
+                    literal.setdefault(key, []).append((cr.index, role, -1))
+                for word in rule.require_any:
+                    literal.setdefault(normalize_term(word), []).append((cr.index, REQUIRE, -1))
         self.literal = self._automaton(
             {k: (is_ascii_alnum(k[0]), is_ascii_alnum(k[-1]), refs) for k, refs in literal.items()}
         )
@@ -163,18 +203,9 @@ class Matcher:
                     right and not norm.is_word_edge(end)
                 ):
                     continue  # an ASCII term inside a longer ASCII word
-                for r_i, role, t_i in refs:
-                    if r_i not in active:
-                        continue
-                    if role == TERM:
-                        spec = self.rules[r_i].terms[t_i]
-                        out.candidates.append(
-                            Candidate(r_i, start, end, "term", spec.term, spec.note)
-                        )
-                    elif role == EXCLUDE:
-                        out.exclusions.setdefault(r_i, []).append((start, end))
-                    else:
-                        out.required.add(r_i)
+                self._literal(refs, start, end, active, out, norm=norm)
+            out.candidates = [c for c in out.candidates if self._on_word_edges(c, norm)]
+            self._match_defilled(text, active, out)
         for r_i in active:
             for rx in self.rules[r_i].regexes:
                 for m in rx.finditer(text):
@@ -185,8 +216,74 @@ class Matcher:
         if self.has_phonetic and any(self.rules[r].rule.phonetic for r in active):
             self._match_phonetic(norm, phonetic(norm), active, out)
         self._match_fuzzy(text, active, out)
-        out.candidates = [c for c in out.candidates if not self._excluded(c, out.exclusions)]
+        out.candidates = [c for c in out.candidates if self._kept(c, out)]
         return out
+
+    def _literal(
+        self,
+        refs,
+        start: int,
+        end: int,
+        active: set[int],
+        out: FieldMatches,
+        filled: bool = False,
+        norm: Normalized | None = None,
+    ) -> None:
+        for r_i, role, t_i in refs:
+            if role in (TERM, REQUIRE):
+                out.words.setdefault(self.rules[r_i].pack_index, []).append((start, end))
+            if r_i not in active:
+                continue
+            if role == TERM:
+                spec = self.rules[r_i].terms[t_i]
+                out.candidates.append(
+                    Candidate(r_i, start, end, "term", spec.term, spec.note, defilled=filled)
+                )
+            elif role in (EXCLUDE, CONTEXT):
+                if not filled:
+                    out.exclusions.setdefault(r_i, []).append((start, end, role == CONTEXT))
+            elif not filled and (norm is None or _aligned(norm, start, end)):
+                # A co-term counts where it stands as a word (肉 in 虎肉, not in 牛肉干).
+                out.coterms.setdefault(r_i, []).append((start, end))
+
+    def _match_defilled(self, text: str, active: set[int], out: FieldMatches) -> None:
+        """Terms a seller broke up with a filler (象x牙, 犀之角): found in the text without its
+        fillers, kept only where a filler lay inside the term and the term stands as a word
+        there, so that taking fillers out makes no new word of two."""
+        fill = defilled(text)
+        if fill is None or self.literal is None:
+            return
+        for s2, e2, (_, _, refs) in self.literal.iter(fill.text):
+            start, end = fill.span(s2, e2)
+            if end - start == e2 - s2:
+                continue  # no filler inside: matched on the text itself
+            edges = boundaries(fill.text)
+            refs = [
+                ref
+                for ref in refs
+                if ref[1] == TERM and (self.rules[ref[0]].rule.subword or {s2, e2} <= edges)
+            ]
+            self._literal(refs, start, end, active, out, filled=True)
+
+    def _on_word_edges(self, c: Candidate, norm: Normalized) -> bool:
+        """A term stands as a word (or its rule lets it match inside one)."""
+        return self.rules[c.rule].rule.subword or _aligned(norm, c.start, c.end)
+
+    def _kept(self, c: Candidate, out: FieldMatches) -> bool:
+        """Exclusions and co-terms: a compound cancels the hit it holds, a context word and
+        a co-term count within the rule's window."""
+        rule = self.rules[c.rule].rule
+        span = (c.start, c.end)
+        for start, end, context in out.exclusions.get(c.rule, ()):
+            if start < c.end and c.start < end:
+                return False  # the hit lies in a harmless compound (象牙白) or a context word
+            if context and _gap((start, end), span) <= rule.window:
+                return False  # a context word near the hit (穿山甲 … 毛绒)
+        if rule.require_any and not any(
+            _gap(near, span) <= rule.window for near in out.coterms.get(c.rule, ())
+        ):
+            return False
+        return True
 
     def _match_phonetic(
         self, norm: Normalized, ph: Phonetic, active: set[int], out: FieldMatches
@@ -202,9 +299,24 @@ class Matcher:
                 if r_i not in active or (n_chars < MIN_PURE_HOMOPHONE and not latin):
                     continue
                 spec = self.rules[r_i].terms[t_i]
+                if not latin and written != normalize_term(spec.term) and is_word(written):
+                    continue  # an ordinary word or name that sounds like the term
+                all_latin = not any(is_cjk(ch) for ch in written)
+                if (
+                    all_latin
+                    and n_chars <= SHORT_PHONETIC
+                    and not self._supported(r_i, (ns, ne), out)
+                ):
+                    continue  # xiangya alone may be a name (湘雅); 象ya, bing毒 are not
                 cand = Candidate(r_i, ns, ne, "phonetic", spec.term, spec.note)
                 if not _overlaps(cand, plain):
                     out.candidates.append(cand)
+
+    def _supported(self, r_i: int, span: Span, out: FieldMatches) -> bool:
+        """Another word of the rule's pack, or one of its co-terms, within its window."""
+        window = self.rules[r_i].rule.window
+        near = [*out.words.get(self.rules[r_i].pack_index, ()), *out.coterms.get(r_i, ())]
+        return any((w[1] <= span[0] or w[0] >= span[1]) and _gap(w, span) <= window for w in near)
 
     def _match_fuzzy(self, text: str, active: set[int], out: FieldMatches) -> None:
         for r_i in active:
@@ -218,7 +330,3 @@ class Matcher:
                 cand = Candidate(r_i, al.dest_start, al.dest_end, "fuzzy", spec.term, note)
                 if not _overlaps(cand, out.candidates):
                     out.candidates.append(cand)
-
-    @staticmethod
-    def _excluded(c: Candidate, exclusions: dict[int, list[tuple[int, int]]]) -> bool:
-        return any(s <= c.start and c.end <= e for s, e in exclusions.get(c.rule, ()))

@@ -117,6 +117,11 @@ class Examples(_Strict):
     )
 
 
+#: Default reach of co-terms and context exclusions, in normalised characters: about a
+#: title's phrase, so a word elsewhere on a long page does not count.
+DEFAULT_WINDOW = 10
+
+
 class Rule(_Strict):
     """One rule: text matchers (terms, regex, fuzzy) or one structural check."""
 
@@ -152,11 +157,27 @@ class Rule(_Strict):
     )
     exclude: list[str] = Field(
         default_factory=list,
-        description="Context exclusions: a hit lying inside an occurrence of one is dropped.",
+        description="Exclusions: a hit overlapping an occurrence of one (a harmless compound "
+        "such as 象牙白), or within `window` characters of one that overlaps no hit (a context "
+        "word such as 毛绒), is dropped.",
     )
     require_any: list[str] = Field(
         default_factory=list,
-        description="Co-terms: the rule fires only if one also occurs in the rule's fields.",
+        description="Co-terms: a hit counts only with one of these within `window` characters "
+        "of it, in the same field.",
+    )
+    window: int = Field(
+        DEFAULT_WINDOW,
+        ge=0,
+        le=10_000,
+        description="How near (normalised characters either side of a hit) co-terms and context "
+        "exclusions must be.",
+    )
+    subword: bool = Field(
+        False,
+        description="Terms and regexes may match inside a longer word (象牙 in 象牙雕); "
+        "otherwise a hit starts and ends on word boundaries (jieba's, and the spaces the "
+        "seller wrote), so 刷单 does not fire in 牙刷单支装.",
     )
     check: Check | None = Field(None, description="Structural check instead of text matchers.")
     examples: Examples | None = Field(

@@ -306,6 +306,22 @@ AMBIGUOUS_EXCLUDE = [
     "穿山甲机器人",
     "猞猁装甲",
 ]
+#: Words that make a species name a toy, a picture or a book: context exclusions, so they
+#: cancel a name standing near them (穿山甲 卡通 毛绒 公仔), not only the compounds above.
+TOY_WORDS = [
+    "毛绒",
+    "公仔",
+    "玩偶",
+    "玩具",
+    "卡通",
+    "绘本",
+    "科普",
+    "模型",
+    "图案",
+    "贴纸",
+    "抱枕",
+    "印花",
+]
 WILD_ONLY_EXCLUDE = ["海马体", "海马汽车", "海马牌", "海马刀", "海马哥", "海马布"]
 PLANT_EXCLUDE = ["虫草花", "小黑桫椤", "粗齿桫椤", "铁坚油杉", "云南油杉", "北重楼", "野生动物"]
 
@@ -419,6 +435,7 @@ RULES = {
             "穿山甲公仔",
             "穿山甲毛绒",
             "穿山甲模型",
+            *TOY_WORDS,
         ],
         match=[
             "中华穿山甲活体出售",
@@ -443,7 +460,7 @@ RULES = {
         weight=5,
         basis=BASIS_ANIMAL,
         require=[],
-        exclude=[],
+        exclude=list(TOY_WORDS),
         match=["苍鹰标本 老物件", "雀鹰 幼鸟", "绯胸鹦鹉 手养", "眼镜王蛇 泡酒", "短尾猴 出售"],
         no_match=["老鹰风筝", "鹦鹉鱼饲料", "蛇年生肖摆件", "猴头菇干货", "鹰嘴豆 500g"],
     ),
@@ -453,7 +470,7 @@ RULES = {
         weight=5,
         basis=BASIS_ANIMAL,
         require=[],
-        exclude=["红珊瑚绒", "珊瑚绒", "红珊瑚色", "蓝珊瑚色", "珊瑚礁鱼", "石珊瑚纹"],
+        exclude=["红珊瑚绒", "珊瑚绒", "红珊瑚色", "蓝珊瑚色", "珊瑚礁鱼", "石珊瑚纹", *TOY_WORDS],
         match=[
             "天然阿卡珊瑚吊坠",
             "红珊瑚手串 正品",
@@ -475,7 +492,7 @@ RULES = {
         weight=5,
         basis=BASIS_ANIMAL,
         require=TRADE_WORDS,
-        exclude=AMBIGUOUS_EXCLUDE,
+        exclude=AMBIGUOUS_EXCLUDE + TOY_WORDS,
         match=["画眉鸟 活体 野生", "大熊猫标本", "虎皮 整皮 收藏", "小天鹅 标本", "豹猫幼崽 野外"],
         no_match=[
             "大熊猫毛绒玩具 公仔",
@@ -577,6 +594,10 @@ def render(entries: list[Entry]) -> str:
             f"    weight: {spec['weight']}",
             "    kinds: [listing, ad]",
         ]
+        # A species name is a compound noun the segmenter often does not know: it may stand
+        # inside a longer run (野生大海马 reads 大海/马, 画眉鸟 is one word), so its hits need no
+        # word edges; the co-terms of the ambiguous names do (肉 in 虎肉, not in 牛肉干).
+        lines.append("    subword: true")
         if spec["require"]:
             lines.append(f"    require_any: [{', '.join(q(w) for w in spec['require'])}]")
         if spec["exclude"]:
