@@ -119,10 +119,14 @@ def _overlaps(c: Candidate, others: list[Candidate]) -> bool:
 
 def _holds_term(cr: CompiledRule, word: str) -> bool:
     """Whether an exclusion is a compound of one of the rule's terms or patterns (象牙白 of
-    象牙): it cancels the hit it holds; any other exclusion is a context word."""
-    return any(normalize_term(t.term) in word for t in cr.terms) or any(
-        rx.search(word) for rx in cr.regexes
-    )
+    象牙), or of a homophone of one (仿真墙): it cancels the hit it holds; any other exclusion
+    is a context word."""
+    terms = [normalize_term(t.term) for t in cr.terms]
+    if any(t in word for t in terms) or any(rx.search(word) for rx in cr.regexes):
+        return True
+    # 仿真墙 for 仿真枪: a homophone compound of a phonetic rule
+    sound = term_pinyin(word)
+    return cr.rule.phonetic and any(t and term_pinyin(t) in sound for t in terms if len(t) > 1)
 
 
 def _gap(a: Span, b: Span) -> int:
@@ -239,9 +243,14 @@ class Matcher:
                 out.candidates.append(
                     Candidate(r_i, start, end, "term", spec.term, spec.note, defilled=filled)
                 )
-            elif role in (EXCLUDE, CONTEXT):
+            elif role == EXCLUDE:
                 if not filled:
-                    out.exclusions.setdefault(r_i, []).append((start, end, role == CONTEXT))
+                    out.exclusions.setdefault(r_i, []).append((start, end, False))
+            elif role == CONTEXT:
+                # A context word counts where it stands as a word: 非处方 in 非处方药, not in
+                # 西地那非 处方药.
+                if not filled and (norm is None or _aligned(norm, start, end)):
+                    out.exclusions.setdefault(r_i, []).append((start, end, True))
             elif not filled and (norm is None or _aligned(norm, start, end)):
                 # A co-term counts where it stands as a word (肉 in 虎肉, not in 牛肉干).
                 out.coterms.setdefault(r_i, []).append((start, end))
@@ -270,15 +279,16 @@ class Matcher:
         return self.rules[c.rule].rule.subword or _aligned(norm, c.start, c.end)
 
     def _kept(self, c: Candidate, out: FieldMatches) -> bool:
-        """Exclusions and co-terms: a compound cancels the hit it holds, a context word and
-        a co-term count within the rule's window."""
+        """Exclusions and co-terms: a compound cancels the hits inside it (西地那非 keeps its
+        hit beside 非处方药 written across 西地那非 处方药), a context word and a co-term count
+        within the rule's window."""
         rule = self.rules[c.rule].rule
         span = (c.start, c.end)
         for start, end, context in out.exclusions.get(c.rule, ()):
-            if start < c.end and c.start < end:
+            if start <= c.start and c.end <= end:
                 return False  # the hit lies in a harmless compound (象牙白) or a context word
             if context and _gap((start, end), span) <= rule.window:
-                return False  # a context word near the hit (穿山甲 … 毛绒)
+                return False  # a context word on or near the hit (穿山甲 … 毛绒)
         if rule.require_any and not any(
             _gap(near, span) <= rule.window for near in out.coterms.get(c.rule, ())
         ):

@@ -142,3 +142,37 @@ def test_the_window_and_sub_word_matching_are_set_per_rule(tmp_path):
     assert "ctx.near" in rules_hit(narrow, "收购犀角 杯子 老物件 高清图片")
     assert "ctx.inside" not in rules_hit(narrow, "软毛牙刷单支装")
     assert "ctx.inside" in rules_hit(wide, "软毛牙刷单支装")
+
+
+def test_the_phonetic_channel_adds_recall_on_evasions_and_no_flag_on_real_titles(shipped):
+    """Records of the evasive groups that are leads only through phonetic hits, against the
+    real reference titles, none of which may be a lead by phonetic hits alone."""
+    import json
+
+    from baseline import reference_titles
+
+    root = Path(__file__).resolve().parent / "data"
+    evasive = [
+        record
+        for name in ("labelled.jsonl", "heldout.jsonl")
+        for line in (root / name).read_text(encoding="utf-8").splitlines()
+        if (record := json.loads(line))["group"] == "evasive" and record["expect"]
+    ]
+    only_phonetic = 0
+    for record in evasive:
+        verdict = shipped.score(record)
+        for category in set(verdict.categories) & set(record["expect"]):
+            hits = [h for h in verdict.hits if h.pack_id == category and h.via != "check"]
+            if hits and all(h.via == "phonetic" for h in hits):
+                only_phonetic += 1
+    print(f"evasive leads found only by the phonetic channel: {only_phonetic}/{len(evasive)}")
+    assert only_phonetic >= 10
+    if (REFERENCE / "product_titles").is_dir():
+        real = reference_titles(REFERENCE)
+        flagged = []
+        for title in real:
+            verdict = shipped.score(title)
+            for category in verdict.categories:
+                if all(h.via == "phonetic" for h in verdict.hits if h.pack_id == category):
+                    flagged.append(title)
+        assert flagged == []  # no real title is a lead by its sound alone

@@ -56,7 +56,7 @@ def labelled() -> list[dict]:
 def test_shipped_packs_load_and_lint_clean(packset):
     assert {p.id for p in packset.packs} == SHIPPED
     assert [str(i) for i in lint_packs()] == []
-    assert set(packset.versions().values()) == {"2026.11.0"}
+    assert set(packset.versions().values()) == {"2026.12.0"}
     for pack in packset.packs:
         for rule in pack.rules:
             assert rule.legal_basis.strip(), f"{pack.id}.{rule.id} has no legal basis"
