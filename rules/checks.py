@@ -16,7 +16,15 @@ class StructuralCheck(Protocol):
     def run(self, record: Record, spec: Any) -> str | None: ...
 
 
-CHECKS: dict[str, type[StructuralCheck]] = {}
+class HitCheck(Protocol):
+    """A check that also reads which rules of its pack hit (``uses_hits = True``)."""
+
+    uses_hits: bool
+
+    def run(self, record: Record, spec: Any, fired: set[str]) -> str | None: ...
+
+
+CHECKS: dict[str, type[StructuralCheck] | type[HitCheck]] = {}
 
 
 def register(kind: str):
@@ -68,6 +76,21 @@ class PermitPresent:
         if not needing or any(spec.permit in p for p in record.permits):
             return None
         return f"经营{needing[0]}类目但未公示{spec.permit}"
+
+
+@register("seller_permit")
+class SellerPermit:
+    uses_hits = True
+
+    def run(self, record: Record, spec: Any, fired: set[str]) -> str | None:
+        """Fire on a listing a named rule hit whose shop is known and shows no such permit."""
+        if record.kind != "listing" or record.seller_permits is None:
+            return None
+        if not fired & set(spec.rules):
+            return None
+        if any(spec.permit in p for p in record.seller_permits):
+            return None
+        return f"店铺未公示{spec.permit}"
 
 
 @register("discount_ratio")

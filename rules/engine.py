@@ -74,7 +74,8 @@ class Scorer:
         record = completed(as_record(record))  # a shop's licence read from its text too
         norms = self.normalized(record)
         rules = self.applicable(record, norms["category"])
-        hits = self._text_hits(rules, norms) + self._check_hits(rules, record)
+        text_hits = self._text_hits(rules, norms)
+        hits = text_hits + self._check_hits(rules, record, text_hits)
         hits.sort(
             key=lambda h: (h[0].pack_index, h[0].index, self._field_order[h[1].field], h[1].start)
         )
@@ -106,13 +107,18 @@ class Scorer:
             out += _outermost(pairs)
         return out
 
-    def _check_hits(self, rules: list[CompiledRule], record: Record):
+    def _check_hits(self, rules: list[CompiledRule], record: Record, text_hits):
         out = []
         for cr in rules:
             spec = cr.rule.check
             if spec is None:
                 continue
-            note = self._checks[spec.kind].run(record, spec)
+            check = self._checks[spec.kind]
+            if getattr(check, "uses_hits", False):
+                fired = {c.rule.id for c, _ in text_hits if c.pack_index == cr.pack_index}
+                note = check.run(record, spec, fired)
+            else:
+                note = check.run(record, spec)
             if note is not None:
                 out.append((cr, self._hit(cr, "record", -1, -1, "", spec.kind, "check", note)))
         return out

@@ -185,6 +185,15 @@ def _money(value: float | Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _seller_permits(listing: Any) -> list[str] | None:
+    """The permits a stored listing's shop displays, when its page was read (an item scored
+    during a sweep does not know its shop yet: None)."""
+    shop = getattr(listing, "shop", None)
+    if shop is None or getattr(shop, "fetched_at", None) is None:
+        return None
+    return list(shop.permits or [])
+
+
 def record_of(seen: Any) -> Record:
     """The Record for an item (``Item``) or a stored Listing/Shop/Ad row."""
     kind = getattr(seen, "kind", None)
@@ -197,6 +206,7 @@ def record_of(seen: Any) -> Record:
             category=seen.category,
             price=_money(seen.price),
             original_price=_money(seen.original_price),
+            seller_permits=_seller_permits(seen),
         )
     if kind == "page":
         # A page no profile describes is read as a listing: its title and all its text.

@@ -87,6 +87,7 @@ CHECK_LABELS = {
     "licence_text": "营业执照仅以图片公示",
     "uscc_valid": "统一社会信用代码校验不通过",
     "permit_present": "未公示所需经营许可证",
+    "seller_permit": "出售需许可商品的店铺未公示许可证",
     "discount_ratio": "现价远低于划线价",
     "ad_label": "付费推广未标明广告",
 }

@@ -71,6 +71,17 @@ class PermitPresentCheck(_Strict):
     )
 
 
+class SellerPermitCheck(_Strict):
+    kind: Literal["seller_permit"] = Field(
+        description="Listing records: fires when one of `rules` hit and the listing's shop is "
+        "known (its page was read) and displays no permit containing `permit`."
+    )
+    permit: str = Field(min_length=1, description="Name of the permit, e.g. 药品经营许可证.")
+    rules: list[str] = Field(
+        min_length=1, description="Ids of rules of the same pack, e.g. [prescription_drugs]."
+    )
+
+
 class DiscountRatioCheck(_Strict):
     kind: Literal["discount_ratio"] = Field(
         description="Fires when price / original_price is at or below max_ratio."
@@ -89,6 +100,7 @@ Check = Annotated[
     | LicenceTextCheck
     | UsccValidCheck
     | PermitPresentCheck
+    | SellerPermitCheck
     | DiscountRatioCheck
     | AdLabelCheck,
     Field(discriminator="kind"),

@@ -41,6 +41,11 @@ class Record(BaseModel):
     )
     uscc: str | None = Field(None, description="Unified social credit code as displayed.")
     permits: list[str] = Field(default_factory=list, description="Permits displayed, by name.")
+    seller_permits: list[str] | None = Field(
+        None,
+        description="Listing records: the permits its shop displays; None when the shop's "
+        "page was not read.",
+    )
     # Facts about an ad slot.
     is_ad: bool = Field(False, description="The record is a paid placement.")
     ad_labelled: bool | None = Field(

@@ -115,3 +115,36 @@ def test_drugs_and_plain_goods_without_claims_stay_clean(scorer, title):
 )
 def test_absolute_terms_are_a_pattern_family(scorer, title, lead):
     assert ("fake_promotion" in categories(scorer, title)) is lead
+
+
+def test_a_prescription_drug_from_a_shop_without_pharmacy_licence_is_a_lead(scorer):
+    def verdict(permits):
+        return scorer.score({"title": "头孢克洛胶囊 0.25g*24粒", "seller_permits": permits})
+
+    assert verdict(["营业执照", "食品经营许可证：JY14201000012345"]).categories == [
+        "prohibited_goods"
+    ]
+    assert verdict(["药品经营许可证：鄂AA0270001"]).categories == []
+    assert verdict(None).categories == []  # the shop's page was not read: not known
+
+
+def test_a_stored_listing_carries_its_shops_permits_once_the_shop_was_read():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from rules.items import record_of
+
+    shop = SimpleNamespace(permits=["食品经营许可证"], fetched_at=datetime.now(UTC))
+    row = SimpleNamespace(
+        kind="listing",
+        external_id="L1",
+        title="拉米夫定片",
+        description="",
+        category="",
+        price=None,
+        original_price=None,
+        shop=shop,
+    )
+    assert record_of(row).seller_permits == ["食品经营许可证"]
+    shop.fetched_at = None
+    assert record_of(row).seller_permits is None
