@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +77,20 @@ def db_engine(db_url: str):
 
 
 # -- the data directory ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_data_dir(tmp_path_factory):
+    """The floor under ``_scratch_data_dir``: module- and session-scoped fixtures are set up
+    before any function-scoped one, so they too get a scratch data directory."""
+    checkout = Path(__file__).resolve().parents[1] / "wangjian-data"
+    existed = checkout.exists()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WANGJIAN_DATA_DIR", str(tmp_path_factory.mktemp("session-data")))
+        yield
+    # A test that writes into the checkout's own data directory is a bug (it mixes test
+    # sweeps into a user's leads): the run fails.
+    assert existed or not checkout.exists(), f"a test wrote into {checkout}"
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 from rich.console import Console
-from wangjian_process import COMMAND, ROOT, wangjian
+from wangjian_process import COMMAND, ROOT, environment, wangjian
 
 from cli import main
 from crawler.demo.catalog import build_catalog
@@ -125,13 +125,9 @@ def test_off_a_terminal_a_sweep_writes_plain_lines_and_keeps_them_in_its_log(tmp
 
 
 def test_on_a_terminal_a_sweep_shows_one_live_line_and_then_its_summary(tmp_path):
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")},
-        "WANGJIAN_DATA_DIR": str(tmp_path),
-        "WANGJIAN_CAPTURE": "false",
-        "WANGJIAN_DOWNLOAD_DELAY": "0.05",
-        "COLUMNS": "100",
-    }
+    env = environment(
+        {"WANGJIAN_DATA_DIR": str(tmp_path), "WANGJIAN_DOWNLOAD_DELAY": "0.05", "COLUMNS": "100"}
+    )
     with DemoServer(build_catalog(seed=7, size=30)) as site:
         args = ["sweep", str(fast_profile(tmp_path)), "--base-url", site.url, "--keyword", "象牙"]
         controller, terminal = pty.openpty()

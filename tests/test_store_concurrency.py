@@ -8,7 +8,6 @@ reads. SQLite lets one writer at a time: writers must wait for the lock, readers
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from collections import Counter
@@ -19,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from wangjian_process import COMMAND, ROOT
+from wangjian_process import COMMAND, ROOT, environment
 
 from cli import main
 from crawler.demo.catalog import Catalog, build_catalog
@@ -49,8 +48,7 @@ def demo2_profile(tmp: Path) -> Path:
 
 
 def start_sweep(profile: str | Path, base_url: str, db_url: str) -> subprocess.Popen:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
-    environ["WANGJIAN_CAPTURE"] = "false"  # what is measured is the writers, not Chromium
+    environ = environment({})  # capture off: what is measured is the writers, not Chromium
     return subprocess.Popen(
         [
             *COMMAND,

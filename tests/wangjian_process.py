@@ -21,7 +21,7 @@ COMMAND = [sys.executable, "-m", "cli"]
 SCRATCH = tempfile.mkdtemp(prefix="wangjian-tests-")
 
 
-def _environ(env: dict[str, str]) -> dict[str, str]:
+def environment(env: dict[str, str]) -> dict[str, str]:
     """This process's environment without its WANGJIAN_ settings, plus ``env``."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
     # Evidence capture costs a Chromium render a lead: on only where a test asks for it
@@ -34,7 +34,7 @@ def wangjian(*args: str, timeout: float = 240, **env: str) -> subprocess.Complet
     return subprocess.run(
         [*COMMAND, *map(str, args)],
         cwd=ROOT,
-        env=_environ(env),
+        env=environment(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -65,7 +65,7 @@ def sweep_killed_after(args: list[str], path: Path, listings: int) -> int:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=_environ({}),
+        env=environment({}),
     )
     try:
         deadline = time.monotonic() + 120
