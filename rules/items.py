@@ -113,6 +113,7 @@ class ShopItem(BaseModel):
     licence_image_only: bool = False
     uscc: str | None = None
     company_name: str | None = None
+    licence_address: str | None = Field(None, description="The licence's 住所, as displayed.")
     permits: list[str] = Field(default_factory=list)
     incomplete: str = Field("", description="Why some fields may be missing (a failed render).")
     page: PageCapture

@@ -82,6 +82,19 @@ SWEEP_STATUS_LABELS = {
 #: What is wrong when a structural check of rules/checks.py fires; one per registered kind
 #: (tests/test_rules_labels.py fails on a check without one). The check's own note carries the
 #: particulars (which code, which permit); this names the finding in a list of hits.
+#: What placed a lead (store.leads.REGION_SOURCES), as exports and dossiers say it.
+REGION_SOURCE_LABELS = {
+    "uscc": "统一社会信用代码",
+    "licence_address": "营业执照住所",
+    "listing_ship_from": "商品发货地",
+    "ship_from": "店铺商品发货地",
+}
+
+
+def region_source_label(source: str | None) -> str:
+    return REGION_SOURCE_LABELS.get(source or "", "")
+
+
 CHECK_LABELS = {
     "licence_present": "未公示营业执照",
     "licence_text": "营业执照仅以图片公示",

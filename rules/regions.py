@@ -140,6 +140,35 @@ def _find(text: str, names: list[tuple[str, Region]]) -> tuple[str, Region] | No
     return next(((n, r) for n, r in names if n and n in text), None)
 
 
+@lru_cache(maxsize=1)
+def _counties() -> dict[str, list[tuple[str, Region]]]:
+    """County-level names by city code prefix (4 digits), longest first."""
+    out: dict[str, list[tuple[str, Region]]] = {}
+    for r in _table().values():
+        if r.current and r.level == "county" and r.name not in ("市辖区", "县"):
+            out.setdefault(r.code[:4], []).append((r.name, r))
+    for lst in out.values():
+        lst.sort(key=lambda x: -len(x[0]))
+    return out
+
+
+def region_of_address(text: str | None) -> Region | None:
+    """Region of a full address ("湖北省鄂州市鄂城区古楼街道…"): down to the county when the
+    address names one under its city, else what ``region_of_place`` finds."""
+    found = region_of_place(text)
+    if found is None or found.level == "county":
+        return found
+    t = "".join((text or "").split())
+    if found.level == "city":
+        # Only full county names (鄂城区): a bare 城 or 华容 could be a street's name.
+        county = next(
+            (r for n, r in _counties().get(found.code[:4], []) if n in t.split(found.name, 1)[-1]),
+            None,
+        )
+        return county or found
+    return found
+
+
 def region_of_place(text: str | None) -> Region | None:
     """Region of a place as shops write it ("湖北 鄂州"): the city, else the province."""
     t = "".join((text or "").split())

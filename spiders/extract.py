@@ -276,6 +276,7 @@ def extract_shop(response: TextResponse, profile: PlatformProfile) -> ShopItem:
     has_image_licence = scope.has(f.licence_image)
     categories = first(scope, f.categories)
     company = strip_label(first(scope, f.company))
+    address = strip_label(first(scope, f.licence_address))
     return ShopItem(
         platform=profile.code,
         url=response.url,
@@ -287,6 +288,7 @@ def extract_shop(response: TextResponse, profile: PlatformProfile) -> ShopItem:
         licence_image_only=has_image_licence and not has_text_licence,
         uscc=parse_uscc(first(scope, f.uscc)),
         company_name=company or None,
+        licence_address=address or None,
         permits=[label_of(p) for p in values(scope, f.permits)],
         page=capture(response),
     )

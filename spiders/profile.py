@@ -87,6 +87,10 @@ class ShopFields(_Strict):
         "The 统一社会信用代码 shown; its label and inner spaces are removed."
     )
     permits: OptionalPick = _pick("Each permit line, e.g. 食品经营许可证：JY1….")
+    licence_address: OptionalPick = _pick(
+        "The address on the licence (住所); its label is stripped. Without it the address is "
+        "read from the shop text when a licence there shows one."
+    )
 
 
 class AdSlot(_Strict):

@@ -14,12 +14,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rules.labels import category_label, field_label, kind_label, status_label
+from rules.labels import (
+    category_label,
+    field_label,
+    kind_label,
+    region_source_label,
+    status_label,
+)
 from rules.terminal import escape_controls
 from store import places
 from store.evidence import captures_of_lead
 from store.export import local_time
-from store.leads import lead_events
+from store.leads import lead_events, region_of_lead
 from store.models import Ad, Lead, Listing, PriceObservation, RuleHit, Shop
 
 #: Characters of the field's text shown on each side of a hit.
@@ -75,7 +81,7 @@ class LeadDossier:
         lines.append(
             f"属地: {self.region_code} {region or ''}（依据：{self.region_source}）"
             if self.region_code
-            else "属地: 未能确定（无有效统一社会信用代码，也无发货地）"
+            else "属地: 未能确定（无有效统一社会信用代码、营业执照住所或发货地）"
         )
         lines.append(f"命中 {len(self.hits)} 条:")
         for hit in self.hits:
@@ -159,7 +165,9 @@ def lead_dossier(s: Session, lead_id: int) -> LeadDossier | None:
         if shop.uscc:
             valid = {True: "有效", False: "校验失败", None: "未校验"}[shop.uscc_valid]
             dossier.facts.append(("统一社会信用代码", f"{shop.uscc}（{valid}）"))
-    dossier.region_code, dossier.region_source = _region(shop, target_for_region)
+    code, source = region_of_lead(s, lead.id)
+    dossier.region_code = code
+    dossier.region_source = _basis(source, shop, target_for_region)
     hits = s.scalars(
         select(RuleHit)
         .where(
@@ -187,14 +195,14 @@ def lead_dossier(s: Session, lead_id: int) -> LeadDossier | None:
     return dossier
 
 
-def _region(shop: Shop | None, listing: Listing | None) -> tuple[str | None, str]:
-    """The lead's 属地 and what placed it, in the order the store places leads."""
-    if shop is not None:
-        registered = places.region_of_uscc(shop.uscc)
-        if registered:
-            return registered, f"店铺统一社会信用代码 {shop.uscc} 的登记机关代码"
-    if listing is not None and listing.ship_from_code:
-        return listing.ship_from_code, f"商品发货地「{listing.ship_from}」"
-    if shop is not None and shop.region_code:
-        return shop.region_code, "店铺多数商品的发货地"
-    return None, ""
+def _basis(source: str | None, shop: Shop | None, listing: Listing | None) -> str:
+    """What placed the lead (``store.leads.region_of_lead``), in words with the evidence."""
+    if source == "uscc" and shop is not None:
+        return f"店铺统一社会信用代码 {shop.uscc} 的登记机关代码"
+    if source == "licence_address" and shop is not None:
+        return f"店铺营业执照住所「{shop.licence_address}」"
+    if source == "listing_ship_from" and listing is not None:
+        return f"商品发货地「{listing.ship_from}」"
+    if source == "ship_from":
+        return "店铺多数商品的发货地"
+    return region_source_label(source)

@@ -21,7 +21,7 @@ from typing import BinaryIO, TextIO
 
 from tabulate import tabulate
 
-from rules.labels import category_label, kind_label, status_label
+from rules.labels import category_label, kind_label, region_source_label, status_label
 from rules.terminal import shorten
 from store.errors import StoreError
 from store.leads import LeadRow
@@ -34,6 +34,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("状态", "status"),
     ("属地代码", "region_code"),
     ("属地", "region_name"),
+    ("属地依据", "region_source"),
     ("对象", "kind"),
     ("平台", "platform"),
     ("平台编号", "external_id"),
@@ -96,6 +97,8 @@ def _value(row: LeadRow, attr: str, labels: Mapping[str, str]) -> object:
         return status_label(value)
     if attr == "kind":
         return kind_label(value)
+    if attr == "region_source":
+        return region_source_label(value) or None
     if isinstance(value, datetime):
         return local_time(value)
     return value

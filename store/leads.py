@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from rules.labels import hit_label
@@ -50,6 +50,9 @@ class LeadRow:
     matched: str  # what fired, in order of appearance: matched texts, checks in words
     # When the target's latest verdict stopped putting it in this category; None: active.
     cleared_at: datetime | None = None
+    #: What placed the lead (``REGION_SOURCES``): uscc, licence_address, listing_ship_from,
+    #: ship_from (its shop's listings), or None.
+    region_source: str | None = None
 
 
 class SummaryRow(NamedTuple):
@@ -74,8 +77,16 @@ def until_bound(value: date | datetime) -> tuple[datetime, bool]:
     return since_bound(value + timedelta(days=1)), False
 
 
-def _with_region(query: Select) -> tuple[Select, Any]:
-    """``query`` over Lead joined to what places each lead, and the region expression."""
+#: What can place a lead, in the order tried.
+REGION_SOURCES = ("uscc", "licence_address", "listing_ship_from", "ship_from")
+#: Shop region sources that place the seller itself (its registration, its licence), and so
+#: come before a listing's own ship-from place.
+SELLER_PLACED = ("uscc", "licence_address")
+
+
+def _with_region(query: Select) -> tuple[Select, Any, Any]:
+    """``query`` over Lead joined to what places each lead, and the region expression with
+    the expression of what placed it (``REGION_SOURCES``)."""
     listing_shop, ad_listing, ad_shop = aliased(Shop), aliased(Listing), aliased(Shop)
     query = (
         query.outerjoin(Listing, Lead.listing_id == Listing.id)
@@ -91,15 +102,23 @@ def _with_region(query: Select) -> tuple[Select, Any]:
         )
         .outerjoin(ad_shop, ad_listing.shop_id == ad_shop.id)
     )
-    # Exactly one target column of a lead is set, so the first non-null is its region.
-    region = func.coalesce(
-        listing_shop.region_code,
-        Listing.ship_from_code,
-        Shop.region_code,
-        ad_shop.region_code,
-        ad_listing.ship_from_code,
-    )
-    return query, region
+    # Exactly one target column of a lead is set; in order: the seller's own registration or
+    # licence address, the listing's ship-from place, the shop's listings' ship-from places.
+    steps = []
+    for shop, listing in ((listing_shop, Listing), (Shop, None), (ad_shop, ad_listing)):
+        steps.append((shop.region_source.in_(SELLER_PLACED), shop.region_code, shop.region_source))
+        if listing is not None:
+            steps.append(
+                (
+                    listing.ship_from_code.is_not(None),
+                    listing.ship_from_code,
+                    literal("listing_ship_from"),
+                )
+            )
+        steps.append((shop.region_code.is_not(None), shop.region_code, shop.region_source))
+    region = case(*((when, code) for when, code, _ in steps), else_=None)
+    source = case(*((when, why) for when, _, why in steps), else_=None)
+    return query, region, source
 
 
 def _same_target() -> ColumnElement[bool]:
@@ -193,9 +212,9 @@ def list_leads(
     hit (``wildlife.ivory`` or ``ivory``); ``min_score`` keeps scores at or above it;
     ``sweep_id`` the leads whose latest verdict came from that sweep (or scan, or rescore).
     """
-    query, region_expr = _with_region(select(Lead).select_from(Lead))
+    query, region_expr, source_expr = _with_region(select(Lead).select_from(Lead))
     query = _filtered(
-        query.add_columns(region_expr),
+        query.add_columns(region_expr, source_expr),
         region_expr,
         category,
         region,
@@ -221,10 +240,18 @@ def list_leads(
     ).all()
     matched = _matched(s, query.with_only_columns(Lead.id))
     names: dict[str | None, str | None] = {}
-    return [_row(lead, code, matched, names) for lead, code in rows]
+    return [_row(lead, code, source, matched, names) for lead, code, source in rows]
 
 
-def _row(lead: Lead, region: str | None, matched: dict, names: dict) -> LeadRow:
+def region_of_lead(s: Session, lead_id: int) -> tuple[str | None, str | None]:
+    """One lead's region and what placed it (``REGION_SOURCES``), as lists and exports say."""
+    query, region_expr, source_expr = _with_region(select(Lead.id).select_from(Lead))
+    found = s.execute(query.add_columns(region_expr, source_expr).where(Lead.id == lead_id))
+    row = found.first()
+    return (row[1], row[2]) if row else (None, None)
+
+
+def _row(lead: Lead, region: str | None, source: str | None, matched: dict, names: dict) -> LeadRow:
     target = lead.target
     shop = target if isinstance(target, Shop) else getattr(target, "shop", None)
     if region not in names:
@@ -237,6 +264,7 @@ def _row(lead: Lead, region: str | None, matched: dict, names: dict) -> LeadRow:
         pack_version=lead.pack_version,
         region_code=region,
         region_name=names[region],
+        region_source=source,
         kind=target.kind,
         platform=target.platform.code,
         external_id=target.external_id,
@@ -289,7 +317,7 @@ def lead_summary(
 ) -> list[SummaryRow]:
     """Lead counts by category and province, largest first within a category; leads of
     unknown region under None. Cleared leads are left out unless ``active`` is None."""
-    query, region_expr = _with_region(select(Lead.category).select_from(Lead))
+    query, region_expr, _ = _with_region(select(Lead.category).select_from(Lead))
     province = func.substr(region_expr, 1, 2)
     query = _filtered(query, region_expr, since=since, active=active, platform=platform)
     count = func.count(Lead.id)

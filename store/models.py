@@ -151,11 +151,15 @@ class Shop(_Seen, Base):
     licence_image_only: Mapped[bool] = mapped_column(default=False)
     permits: Mapped[list[str]] = mapped_column(default=list)
     categories: Mapped[list[str]] = mapped_column(default=list)
-    # The seller's 属地: its USCC's region, else where most of its listings ship from. Stored
-    # (not derived in queries) because it aggregates over the listings; set in one place,
-    # store.sweeps.settle_shop_region, whenever the shop page or one of its listings is
-    # written. Every lead's region is derived from it (store.regions).
+    # The seller's 属地: its valid USCC's region, else its licence address, else where most of
+    # its listings ship from. Stored (not derived in queries) because it aggregates over the
+    # listings; set in one place, store.sweeps.settle_shop_region, whenever the shop page or
+    # one of its listings is written. Every lead's region is derived from it (store.leads).
     region_code: Mapped[RegionCode | None]
+    # What placed it: uscc (a valid code), licence_address, ship_from (its listings) or None.
+    region_source: Mapped[Code | None]
+    # The address (住所) its licence shows, None when not shown.
+    licence_address: Mapped[str | None] = mapped_column(Text)
     # Why some fields may be missing (the browser render of the page failed); "" if none.
     incomplete: Mapped[str] = mapped_column(default="", server_default=text("''"))
     # None until the shop page itself is fetched: a listing may name its shop first.

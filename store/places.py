@@ -14,6 +14,12 @@ def region_of_place(text: str | None) -> str | None:
     return region.code if region else None
 
 
+def region_of_address(text: str | None) -> str | None:
+    """Code of a full address, to its county where it names one (湖北省鄂州市鄂城区… -> 420704)."""
+    region = regions.region_of_address(text)
+    return region.code if region else None
+
+
 def region_of_uscc(code: str | None) -> str | None:
     """Code of the registering authority's region in a USCC (digits 3-8), or None."""
     region = regions.region_of_uscc(code)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rules.items import AdItem, Item, ListingItem, PageCapture, PageItem, ShopItem
+from rules.licence_text import read_licence
 from rules.record import Verdict
 from store import places
 from store.base import utc
@@ -228,12 +229,14 @@ def _observe_price(s: Session, sweep: Sweep, listing: Listing, new: bool, at: da
 
 
 def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> tuple[Shop, bool]:
-    """Insert or update a shop page; its USCC places it (属地)."""
+    """Insert or update a shop page; its USCC or licence address places it (属地)."""
     shop, new = _sighting(s, Shop, sweep, item.platform, item.external_id, _seen_at(item.page))
     shop.url = item.url
     shop.name = item.name
     shop.shop_text = item.shop_text
     shop.company_name = item.company_name
+    # The profile's address, else the one the licence text shows (住所：…).
+    shop.licence_address = item.licence_address or read_licence(item.shop_text).address
     shop.uscc = item.uscc
     shop.uscc_valid = places.uscc_is_valid(item.uscc)
     shop.licence_present = item.licence_present
@@ -248,16 +251,19 @@ def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> tuple[Shop, bool]:
     return shop, new
 
 
-def shop_region(s: Session, shop: Shop) -> str | None:
-    """The shop's 属地: its USCC's region, else where most of its listings ship from.
-
-    ShopItem carries no location of the shop page's own, so the USCC is the only thing on
-    the page itself that places the seller. Ties between ship-from regions go to the one of
-    the earliest stored listing.
-    """
-    registered = places.region_of_uscc(shop.uscc)
-    if registered or shop.id is None:
-        return registered
+def shop_region(s: Session, shop: Shop) -> tuple[str | None, str | None]:
+    """The shop's 属地 and what placed it: a valid USCC's registration authority, else the
+    address its licence shows, else where most of its listings ship from (ties go to the
+    earliest stored listing)."""
+    if places.uscc_is_valid(shop.uscc):
+        registered = places.region_of_uscc(shop.uscc)
+        if registered:
+            return registered, "uscc"
+    addressed = places.region_of_address(shop.licence_address)
+    if addressed:
+        return addressed, "licence_address"
+    if shop.id is None:
+        return None, None
     counts: Counter[str] = Counter()
     for code, n in s.execute(
         select(Listing.ship_from_code, func.count())
@@ -266,14 +272,14 @@ def shop_region(s: Session, shop: Shop) -> str | None:
         .order_by(func.min(Listing.id))
     ):
         counts[code] += n
-    return counts.most_common(1)[0][0] if counts else None
+    return (counts.most_common(1)[0][0], "ship_from") if counts else (None, None)
 
 
 def settle_shop_region(s: Session, shop: Shop) -> None:
-    """Keep the shop's stored region (``Shop.region_code``) what ``shop_region`` says."""
-    region = shop_region(s, shop)
-    if region != shop.region_code:
-        shop.region_code = region
+    """Keep the shop's stored region and its source what ``shop_region`` says."""
+    region, source = shop_region(s, shop)
+    if (region, source) != (shop.region_code, shop.region_source):
+        shop.region_code, shop.region_source = region, source
         s.flush()
 
 

@@ -118,6 +118,7 @@ def test_shop_readings():
         "shop.fields.company",
         "shop.fields.uscc",
         "shop.fields.permits",
+        "shop.fields.licence_address",
     ]
     assert found["shop.id"] == FieldReading("shop.id", "^/shop/(?P<id>[^/?#]+)$", ["S007"], True)
     assert found["shop.fields.name"].values == ["鄂州老字号旗舰店"]
@@ -146,6 +147,7 @@ def test_shop_without_licence():
         "shop.fields.company",
         "shop.fields.uscc",
         "shop.fields.permits",
+        "shop.fields.licence_address",
     ]
 
 

@@ -60,8 +60,9 @@ def test_shop_page_first_then_its_listings_place_it(db_engine):
             listing = stored(s, sweep, listing_item(external_id, ship_from=ship_from))
             record_verdict(s, sweep, listing, verdict(hit()))
         s.expire_all()
-        # The first listing placed it, the majority (2 of 3) moved it; every lead followed.
-        assert regions(s) == (EZHOU, [EZHOU] * 4)
+        # The first listing placed it, the majority (2 of 3) moved it; the shop's lead
+        # followed, each listing's lead is placed by where the listing itself ships from.
+        assert regions(s) == (EZHOU, [EZHOU, SHENZHEN, EZHOU, EZHOU])
         # Each listing keeps the place it states.
         codes = s.scalars(select(Listing.ship_from_code).order_by(Listing.id)).all()
         assert codes == [SHENZHEN, EZHOU, EZHOU]
@@ -143,3 +144,52 @@ def test_an_ad_seen_before_its_listing_takes_the_listing_region(db_engine, shop_
         stored(s, sweep, listing_item("L00042", shop_url=shop_url, shop_external_id=shop_id))
         s.flush()
         assert lead_regions(s)[lead.id] == "420700"
+
+
+EZHOU_ECHENG = "420704"
+ADDRESS = "湖北省鄂州市鄂城区古楼街道滨江路8号"
+
+
+@pytest.mark.parametrize("how", ["profile", "shop_text"])
+def test_a_shop_whose_uscc_fails_is_placed_by_its_licence_address(db_engine, how):
+    """USCC where valid, else the licence address (read by the profile, or out of the shop's
+    text), else the ship-from place: the source is kept and shown."""
+    from store.dossier import lead_dossier
+
+    bad = VALID_USCC[:-1] + ("X" if VALID_USCC[-1] != "X" else "Y")
+    item = shop_item(uscc=bad)
+    if how == "profile":
+        item = item.model_copy(update={"licence_address": ADDRESS})
+    else:
+        item = item.model_copy(update={"shop_text": f"企业名称：某某商贸有限公司 住所：{ADDRESS}"})
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        shop = stored(s, sweep, item)
+        lead = licence_lead(s, sweep, shop)
+        # A listing shipping from elsewhere: the seller's own address still places it.
+        listing = stored(s, sweep, listing_item("L9", ship_from="广东 深圳"))
+        (listing_lead,) = record_verdict(s, sweep, listing, verdict(hit()))
+        assert (shop.region_code, shop.region_source) == (EZHOU_ECHENG, "licence_address")
+        for prefix in ("42", "4207", "420704"):
+            ids = {row.id for row in list_leads(s, region=prefix)}
+            assert ids == {lead.id, listing_lead.id}, prefix
+        assert list_leads(s, region="4403") == []
+        (row,) = [r for r in list_leads(s) if r.id == listing_lead.id]
+        assert (row.region_code, row.region_source) == (EZHOU_ECHENG, "licence_address")
+        shown = lead_dossier(s, listing_lead.id).render()
+        assert (
+            f"属地: {EZHOU_ECHENG} 湖北省鄂州市鄂城区（依据：店铺营业执照住所「{ADDRESS}」）"
+            in shown
+        )
+
+
+def test_an_invalid_uscc_no_longer_places_a_shop(db_engine):
+    bad = VALID_USCC[:-1] + ("X" if VALID_USCC[-1] != "X" else "Y")
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        shop = stored(s, sweep, shop_item(uscc=bad))
+        assert (shop.region_code, shop.region_source) == (None, None)
+        stored(s, sweep, listing_item("L1", ship_from="湖北 鄂州"))
+        s.expire_all()
+        shop = s.scalars(select(Shop)).one()
+        assert (shop.region_code, shop.region_source) == (EZHOU, "ship_from")

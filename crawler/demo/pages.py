@@ -165,7 +165,8 @@ def _licence(shop: Shop) -> str:
     permits = "".join(f'\n  <p class="permit">{name}：{number}</p>'
                       for name, number in shop.permits)
     return (f'<div class="licence">\n  <p class="company">企业名称：{escape(shop.company)}</p>\n'
-            f'  <p class="uscc">统一社会信用代码：{shop.uscc}</p>{permits}\n</div>')
+            f'  <p class="uscc">统一社会信用代码：{shop.uscc}</p>\n'
+            f'  <p class="address">住所：{shop.address}</p>{permits}\n</div>')
 
 
 def shop(catalog: Catalog, shop_id: str) -> Response:

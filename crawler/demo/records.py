@@ -25,6 +25,13 @@ class Shop:
     food: bool
     gbk: bool
 
+    @property
+    def address(self) -> str:
+        """The licence's 住所, in the shop's city (a municipality's district: 北京市朝阳区…)."""
+        number = int(self.id[1:])
+        street = ("人民路", "解放大道", "建设路", "中山路", "滨江路")[number % 5]
+        return f"{self.city.province}{self.city.name}{street}{number}号"
+
 
 @dataclass(frozen=True, slots=True)
 class Listing:
