@@ -8,6 +8,7 @@ fetch: the bytes the platform served, not the DOM a script made of them.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.http import Response
@@ -26,6 +27,17 @@ def _headers(headers: Any) -> list[tuple[str, str]]:
     return out
 
 
+def _asn1_time(value: bytes | None) -> str | None:
+    """A certificate time (20261203120000Z) in ISO 8601, UTC."""
+    if not value:
+        return None
+    text = value.decode("ascii")
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%SZ").replace(tzinfo=UTC).isoformat()
+    except ValueError:
+        return text  # another ASN.1 form: kept as the certificate says it
+
+
 def _tls(certificate: Any) -> dict[str, str] | None:
     if certificate is None:
         return None
@@ -37,8 +49,9 @@ def _tls(certificate: Any) -> dict[str, str] | None:
         return {
             "subject": name(x509.get_subject()),
             "issuer": name(x509.get_issuer()),
-            "not_before": x509.get_notBefore().decode(),
-            "not_after": x509.get_notAfter().decode(),
+            "not_before": _asn1_time(x509.get_notBefore()),
+            "not_after": _asn1_time(x509.get_notAfter()),
+            "serial": format(x509.get_serial_number(), "x"),
         }
     except Exception as exc:  # noqa: BLE001 - a certificate we cannot read is said so
         return {"error": f"certificate not readable: {exc}"}

@@ -1,6 +1,7 @@
 """Small real HTTP sites on 127.0.0.1 for the tests: each route answers from a function.
 
-``Site({"/search": handler, ...})`` serves GET requests by path; a handler gets the query
+``Site({"/search": handler, ...})`` serves GET requests by path (over https when given a TLS
+context); a handler gets the query
 (as ``parse_qs`` gives it) and the request headers and returns ``Answer``. Unknown paths are
 404. Every request is logged (path with query, headers), so tests can see what was asked and
 how: through a proxy (absolute-form request line), with which cookies.
@@ -8,6 +9,7 @@ how: through a proxy (absolute-form request line), with which cookies.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,15 +37,20 @@ Handler = Callable[[dict[str, list[str]], dict[str, str]], Answer]
 
 
 class Site:
-    def __init__(self, routes: dict[str, Handler]) -> None:
+    def __init__(self, routes: dict[str, Handler], tls: ssl.SSLContext | None = None) -> None:
+        """``tls``: a server context (e.g. from trustme) to answer https instead of http."""
         self.routes = routes
         self.seen: list[Seen] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self._httpd.server_address[1]}"
 
     def __enter__(self) -> Site:
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
