@@ -626,20 +626,33 @@ def pack_titles(packs_dir: Path | None = None) -> dict[str, str]:
     return titles_of(load_scorer(packs_dir))
 
 
-def read_jsonl(path: str):
-    """Records of a JSON-lines file ('-': stdin); a bad line names file and line."""
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
-    with stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{path}:{number}: not JSON: {exc.msg}") from None
-            if not isinstance(record, dict):
-                raise UserError(f"{path}:{number}: expected a JSON object")
-            yield number, record
+def read_jsonl(path: str, parse):
+    """``parse(record)`` of every readable line of a JSON-lines file ('-': stdin), with the
+    lines that could not be read or parsed said on stderr as FILE:LINE: why; the count of
+    those lines. A file that cannot be read at all is a UserError."""
+    from rules.jsonl import InputError, read_lines
+
+    parsed, bad = [], 0
+    try:
+        for line in read_lines(path):
+            problem = line.problem
+            if problem is None:
+                try:
+                    parsed.append((line.number, parse(line.record)))
+                    continue
+                except ValidationError as exc:
+                    problem = validation_problems(exc)
+            bad += 1
+            click.echo(f"{path}:{line.number}: {problem}", err=True)
+    except InputError as exc:
+        raise UserError(str(exc)) from None
+    return parsed, bad
+
+
+def _bad_lines_exit(path: str, bad: int, total: int) -> None:
+    if bad:
+        click.echo(f"{path}: {bad} of {total} lines could not be read (listed above)", err=True)
+        raise SystemExit(Exit.PARTIAL)
 
 
 @main.group(cls=Group, context_settings=CONTEXT)
@@ -746,20 +759,22 @@ def rules_score(input_path: str, output, packs_dir) -> None:
     """Score JSON-lines records; write one verdict line per record.
 
     Each input line may hold id, title, description, shop_text, price, original_price,
-    category (all optional). Each output line holds id, score, lead, categories and hits.
+    category (all optional; null means absent). Each output line holds id, score, lead,
+    categories and hits. A line that cannot be read is named on stderr (FILE:LINE: why) and
+    the rest are still scored; then the exit code is 4.
 
     \b
     Example:
       wangjian rules score listings.jsonl > verdicts.jsonl
     """
     scorer = load_scorer(packs_dir)
-    for number, raw in read_jsonl(input_path):
-        try:
-            verdict = scorer.score(raw)
-        except ValidationError as exc:
-            raise UserError(f"{input_path}:{number}: {validation_problems(exc)}") from None
+    records, bad = read_jsonl(input_path, Record.model_validate)
+    for _, record in records:
+        verdict = scorer.score(record)
         line = verdict.model_dump(include={"id", "score", "lead", "categories", "hits"})
         output.write(json.dumps(line, ensure_ascii=False) + "\n")
+    output.flush()
+    _bad_lines_exit(input_path, bad, len(records) + bad)
 
 
 @rules.command("eval")
@@ -768,6 +783,8 @@ def rules_score(input_path: str, output, packs_dir) -> None:
 def rules_eval(input_path: str, packs_dir) -> None:
     """Precision and recall per pack on records labelled with an ``expect`` list of pack ids.
 
+    A line that cannot be read is named on stderr and left out; then the exit code is 4.
+
     \b
     Example:
       wangjian rules eval tests/data/labelled.jsonl
@@ -775,14 +792,19 @@ def rules_eval(input_path: str, packs_dir) -> None:
     from rules.evaluate import evaluate
 
     scorer = load_scorer(packs_dir)
-    records = []
-    for number, raw in read_jsonl(input_path):
-        try:
-            Record.model_validate(raw)
-        except ValidationError as exc:
-            raise UserError(f"{input_path}:{number}: {validation_problems(exc)}") from None
-        records.append(raw)
-    click.echo(evaluate(scorer, records).render())
+    records, bad = read_jsonl(input_path, _labelled)
+    click.echo(evaluate(scorer, [raw for _, raw in records]).render())
+    _bad_lines_exit(input_path, bad, len(records) + bad)
+
+
+def _labelled(raw: dict) -> dict:
+    """A labelled record: a valid Record with an ``expect`` list of pack ids."""
+    Record.model_validate(raw)
+    if not isinstance(raw.get("expect"), list):
+        raise ValidationError.from_exception_data(
+            "Record", [{"type": "list_type", "loc": ("expect",), "input": raw.get("expect")}]
+        )
+    return raw
 
 
 # ---------------------------------------------------------------- sweeps
