@@ -3,17 +3,18 @@
 Literal terms, exclusions and co-terms of every rule share one Aho-Corasick automaton whose
 values list the (rule, role, term) that own each key, so matching costs grow with the text and
 not with the number of terms. Pinyin of the phonetic rules' terms lives in a second automaton.
-Regexes and fuzzy terms are per rule: analysts write few of them.
+Regexes (the ``regex`` module, every match bounded in time) and fuzzy terms are per rule:
+analysts write few of them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
+import regex
 from rapidfuzz import fuzz
 
 from rules.model import FuzzySpec, Pack, PackSet, Rule, TermSpec
@@ -28,6 +29,10 @@ MIN_PURE_HOMOPHONE = 3  # all-CJK homophones of shorter terms are too common to 
 #: Phonetic hits of terms this short (xiang ya for 象牙) need a word of the same pack nearby.
 SHORT_PHONETIC = 2
 Span = tuple[int, int]
+#: How long one pack regex may run over one field: far beyond what a sane pattern needs on
+#: the longest page, far below a stalled sweep (the lint check refuses the obvious
+#: catastrophic forms; this bounds the rest).
+REGEX_TIMEOUT_S = 0.25
 
 
 def _utf8(text: str) -> str:
@@ -83,7 +88,7 @@ class CompiledRule:
     rule: Rule
     full_id: str
     terms: list[TermSpec]
-    regexes: list[re.Pattern[str]]
+    regexes: list[regex.Pattern[str]]
     fuzzy: list[tuple[str, FuzzySpec]]
     categories: list[str] | None
     has_require: bool
@@ -111,6 +116,8 @@ class FieldMatches:
     coterms: dict[int, list[Span]] = field(default_factory=dict)
     #: Where any term or co-term of a pack occurs (supporting context), by pack index.
     words: dict[int, list[Span]] = field(default_factory=dict)
+    #: Rules that could not finish (a regex past its time budget), in words.
+    problems: list[str] = field(default_factory=list)
 
 
 def _overlaps(c: Candidate, others: list[Candidate]) -> bool:
@@ -150,7 +157,8 @@ def _aligned(norm: Normalized, start: int, end: int) -> bool:
 class Matcher:
     """Compiled text matchers of a pack set."""
 
-    def __init__(self, packset: PackSet):
+    def __init__(self, packset: PackSet, regex_timeout_s: float = REGEX_TIMEOUT_S):
+        self.regex_timeout_s = regex_timeout_s
         self.rules: list[CompiledRule] = []
         literal: dict[str, list[tuple[int, int, int]]] = {}
         sounds: dict[str, list[tuple[int, int, int]]] = {}
@@ -184,7 +192,7 @@ class Matcher:
             rule=rule,
             full_id=f"{pack.id}.{rule.id}",
             terms=rule.term_specs(),
-            regexes=[re.compile(p) for p in rule.regex],
+            regexes=[regex.compile(p) for p in rule.regex],
             fuzzy=[(normalize_term(f.term), f) for f in rule.fuzzy],
             categories=[normalize_term(c) for c in rule.categories] if rule.categories else None,
             has_require=bool(rule.require_any),
@@ -212,16 +220,27 @@ class Matcher:
             self._match_defilled(text, active, out)
         for r_i in active:
             for rx in self.rules[r_i].regexes:
-                for m in rx.finditer(text):
-                    if m.end() > m.start():
-                        out.candidates.append(
-                            Candidate(r_i, m.start(), m.end(), "regex", rx.pattern)
-                        )
+                self._match_regex(r_i, rx, text, out)
         if self.has_phonetic and any(self.rules[r].rule.phonetic for r in active):
             self._match_phonetic(norm, phonetic(norm), active, out)
         self._match_fuzzy(text, active, out)
         out.candidates = [c for c in out.candidates if self._kept(c, out)]
         return out
+
+    def _match_regex(self, r_i: int, rx: regex.Pattern, text: str, out: FieldMatches) -> None:
+        """One pattern over the field, within ``regex_timeout_s``: a pattern that backtracks
+        on a hostile text stops there, and the verdict says so (its matches so far stay)."""
+        found = []
+        try:
+            for m in rx.finditer(text, timeout=self.regex_timeout_s):
+                if m.end() > m.start():
+                    found.append(Candidate(r_i, m.start(), m.end(), "regex", rx.pattern))
+        except TimeoutError:
+            out.problems.append(
+                f"{self.rules[r_i].full_id}: 正则 {rx.pattern!r} 超过 "
+                f"{self.regex_timeout_s * 1000:g} 毫秒未完成（文本 {len(text)} 字），已跳过其余部分"
+            )
+        out.candidates += found
 
     def _literal(
         self,

@@ -1,8 +1,11 @@
-"""Refuse regular expressions that can backtrack catastrophically on a hostile listing.
+r"""Refuse regular expressions that can backtrack catastrophically on a hostile listing.
 
-Python's ``re`` backtracks; a pattern such as ``(a+)+`` or ``(a|a)*`` takes exponential time on
-a near-miss, and sellers write the text. The check walks the parsed pattern: an unbounded
-repeat may not contain a variable-length repeat, nor alternatives that can start alike.
+A backtracking engine takes exponential time on a near-miss of a pattern such as ``(a+)+``,
+``(a|a)*`` or ``(\w|\d\d)+``, and sellers write the text. Lint refuses the forms this check
+sees (an unbounded repeat may not contain a variable-length repeat, nor alternatives that can
+start alike — a class or "." may start like anything); what it misses is bounded at match
+time: the matcher runs every pattern with a timeout (``rules.matcher.REGEX_TIMEOUT_S``) and the
+verdict names a rule that ran out of it.
 """
 
 from __future__ import annotations
@@ -66,8 +69,9 @@ def _first(sub) -> set | str:
             return out
         if op is C.AT:
             continue
-        # Only "." is treated as overlapping everything; classes are left alone.
-        return _ANY if op is C.ANY else set()
+        # ".", a class ([0-9], \w, \d) or a negated literal may start like anything: (\w|\d\d)+
+        # backtracks as (a|aa)+ does.
+        return _ANY if op in (C.ANY, C.IN, C.NOT_LITERAL, C.CATEGORY) else set()
     return set()
 
 
