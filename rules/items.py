@@ -141,7 +141,14 @@ class PageItem(BaseModel):
     url: str
     external_id: str = Field(description="The URL, or its hash when it is too long to store.")
     title: str = ""
-    description: str = Field("", description="Meta description and the text a visitor sees.")
+    description: str = Field(
+        "", description="Meta description and the page's main content (boilerplate removed)."
+    )
+    price: float | None = Field(None, description="From the page's structured data.")
+    original_price: float | None = Field(None, description="From its structured data (划线价).")
+    currency: str | None = None
+    seller: str | None = None
+    brand: str | None = None
     page: PageCapture
 
     @staticmethod
@@ -212,7 +219,12 @@ def record_of(seen: Any) -> Record:
     if kind == "page":
         # A page no profile describes is read as a listing: its title and all its text.
         return Record(
-            id=seen.external_id, kind="listing", title=seen.title, description=seen.description
+            id=seen.external_id,
+            kind="listing",
+            title=seen.title,
+            description=seen.description,
+            price=_money(seen.price),
+            original_price=_money(seen.original_price),
         )
     if kind == "shop":
         return Record(

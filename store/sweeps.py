@@ -192,8 +192,12 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing
 
 
 def upsert_page(s: Session, sweep: Sweep, item: PageItem) -> tuple[Listing, bool]:
-    """A page read without a profile is kept as a listing of its platform (``web``)."""
+    """A page read without a profile is kept as a listing of its platform (``web``), with the
+    price and seller its structured data gives."""
     listing, new = _write_listing(s, sweep, item)
+    listing.price = _money(item.price)
+    listing.original_price = _money(item.original_price)
+    listing.shop_name = item.seller or ""
     s.flush()
     return listing, new
 

@@ -34,8 +34,9 @@ def test_title_description_and_visible_text_without_scripts_styles_templates():
         external_id=URL,
         page=page.page,
         title="老坑 象牙 手镯 传家收藏",
-        description="私人藏品转让， 支持 验货。\n"
-        "某某收藏网 镇店之宝 正宗 象牙 手镯， 包浆自然。 价格面议，全国包邮！ 联系我们\xa0客服",
+        # The main content only: no site name, footer or meta description (often the
+        # site's own slogan), nothing from templates, noscript or scripts.
+        description="正宗象牙手镯， 包浆自然。 价格面议，全国包邮！",
     )
 
 

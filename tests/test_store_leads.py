@@ -79,6 +79,7 @@ def test_all_leads_newest_first_with_what_an_export_needs(leads_db):
         first_seen=T0 + DAY,
         last_seen=T0 + DAY,
         matched="穿山甲片、甲片",
+        region_source="listing_ship_from",  # its shop shows no USCC: where it ships from
     )
     assert (rows[2].url, rows[2].title, rows[2].region_code) == (
         "http://127.0.0.1:8000/item/L00042",
