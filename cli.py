@@ -44,7 +44,7 @@ EXIT_MEANINGS = {
     Exit.FINDINGS: "a check found problems (lint errors, failing examples, schema differs)",
     Exit.USER_ERROR: "bad arguments, settings, profile, pack or database; nothing was done",
     Exit.INTERRUPTED: "the sweep stopped before its end (Ctrl-C, --max-pages)",
-    Exit.PARTIAL: "it ran, but some pages could not be fetched, read or stored",
+    Exit.PARTIAL: "it ran, but some pages or input lines could not be fetched, read or stored",
     Exit.INTERNAL: "a bug in wangjian (the traceback is printed)",
     Exit.UNREACHABLE: "not one page answered: the site is down or the URL is wrong",
     Exit.STRUCTURE_CHANGED: "far fewer listings or fields than the platform's recent sweeps: "
