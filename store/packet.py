@@ -116,7 +116,7 @@ def verify_packet(folder: Path | str) -> tuple[list[str], dict[str, Any]]:
     if manifest.get("format") != MANIFEST_FORMAT:
         problems.append(f"{MANIFEST}：未知格式 {manifest.get('format')!r}")
     checked["leads"] = len(manifest.get("leads", []))
-    checked["files"] = len(files)
+    checked["files"] = len(files) + 2  # and the manifest and its hash file, checked above
     for path, entry in sorted(files.items()):
         target = folder / path
         if not _inside(folder, target):
