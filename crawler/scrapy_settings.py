@@ -80,6 +80,22 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 
+def _http_cache(settings: Settings) -> dict[str, Any]:
+    """Scrapy's HTTP cache, revalidating always (``crawler.httpcache``): a re-sweep asks for
+    each page it has with If-None-Match / If-Modified-Since and an unchanged one comes back
+    304, read from the cache. Errors, blocks and redirects are never kept; Chromium renders
+    are not cached (``spiders.render``). A scan never uses it: it fetches what is served now."""
+    return {
+        "HTTPCACHE_ENABLED": True,
+        "HTTPCACHE_POLICY": "crawler.httpcache.RevalidatingPolicy",
+        "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.FilesystemCacheStorage",
+        "HTTPCACHE_DIR": str((settings.data_dir / "httpcache").resolve()),
+        "HTTPCACHE_IGNORE_HTTP_CODES": [301, 302, 303, 307, 308, 403, 404, 429]
+        + list(range(500, 600)),
+        "HTTPCACHE_GZIP": True,
+    }
+
+
 def chromium_launch(settings: Settings) -> dict[str, Any]:
     """How every Chromium of ours is launched: headless, CHROMIUM_ARGS, the settings' binary."""
     launch: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
@@ -192,6 +208,8 @@ def build_scrapy_settings(
     else:
         built["EXTENSIONS"] = dict(SWEEP_EXTENSIONS)
         built["WANGJIAN_PROGRESS_INTERVAL"] = settings.progress_interval
+        if settings.http_cache:
+            built.update(_http_cache(settings))
     if store:
         built["WANGJIAN_DATABASE_URL"] = settings.db_url
         built.update(

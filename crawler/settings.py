@@ -124,6 +124,12 @@ class Settings(BaseSettings):
     capture_timeout: float = Field(
         15.0, gt=0, description="Seconds a lead's page may take to load for its screenshot."
     )
+    http_cache: bool = Field(
+        True,
+        description="Keep every page a sweep fetched under the data directory (httpcache) "
+        "and ask again conditionally (ETag / Last-Modified, RFC 2616): an unchanged page "
+        "answers 304 and is not downloaded again, and still counts as seen.",
+    )
     progress_interval: float = Field(
         10.0,
         ge=0,

@@ -14,4 +14,5 @@ def render_meta(rule: RenderRule | None) -> dict[str, Any]:
     methods = []
     if rule is not None and rule.wait_for:
         methods.append(PageMethod("wait_for_selector", rule.wait_for, timeout=rule.timeout_ms))
-    return {"playwright": True, "playwright_page_methods": methods}
+    # Never from the HTTP cache: a render is of what the platform serves now.
+    return {"playwright": True, "playwright_page_methods": methods, "dont_cache": True}

@@ -9,6 +9,7 @@ or from a shell: ``python -m crawler.demo.server --size 300 --seed 7 --port 8000
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,7 +45,25 @@ def respond(catalog: Catalog, target: str) -> pages.Response:
     return pages.error_page(404, f"没有这个页面：{path}")
 
 
-def _handler_for(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
+class Served:
+    """What the server sent: responses by status and body bytes (for tests and benches)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.statuses: dict[int, int] = {}
+        self.body_bytes = 0
+
+    def count(self, status: int, size: int) -> None:
+        with self._lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            self.body_bytes += size
+
+    def reset(self) -> None:
+        with self._lock:
+            self.statuses, self.body_bytes = {}, 0
+
+
+def _handler_for(catalog: Catalog, stats: Served) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "wangjian-demo/1"
         protocol_version = "HTTP/1.1"  # keep-alive: a crawl opens few connections
@@ -56,12 +75,24 @@ def _handler_for(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
             self._send(respond(catalog, self.path), with_body=False)
 
         def _send(self, response: pages.Response, with_body: bool) -> None:
-            self.send_response(response.status)
+            # Pages change only with the catalogue: an ETag of the body lets a re-sweep ask
+            # If-None-Match and get 304 without the page.
+            tag = f'"{hashlib.sha1(response.body).hexdigest()[:20]}"'
+            fresh = response.status == 200 and self.headers.get("If-None-Match") == tag
+            self.send_response(304 if fresh else response.status)
+            if response.status == 200:
+                self.send_header("ETag", tag)
+                self.send_header("Cache-Control", "max-age=0")
+            if fresh:
+                self.end_headers()
+                stats.count(304, 0)
+                return
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             if with_body:
                 self.wfile.write(response.body)
+                stats.count(response.status, len(response.body))
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002
             pass  # a sweep makes thousands of requests; the crawler logs what matters
@@ -78,6 +109,7 @@ class DemoServer:
         self.port = port
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.served = Served()
 
     @property
     def url(self) -> str:
@@ -88,7 +120,7 @@ class DemoServer:
     def start(self) -> DemoServer:
         if self._httpd is not None:
             return self
-        httpd = ThreadingHTTPServer((self.host, self.port), _handler_for(self.catalog))
+        httpd = ThreadingHTTPServer((self.host, self.port), _handler_for(self.catalog, self.served))
         httpd.daemon_threads = True
         self._httpd = httpd
         self._thread = threading.Thread(
