@@ -1,0 +1,55 @@
+"""Re-sweep benchmark: a second sweep of an unchanged demo marketplace against the first, in
+one run — the bytes the server sent (bodies) and the wall time, as ratios. The second sweep
+revalidates every page from the HTTP cache (ETag, 304); Chromium renders are fetched again.
+    python benchmarks/bench_resweep.py [LISTINGS]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawler.demo.catalog import build_catalog  # noqa: E402
+from crawler.demo.server import DemoServer  # noqa: E402
+
+
+def main(size: int = 1000) -> None:
+    catalog = build_catalog(seed=7, size=size)
+    with DemoServer(catalog) as server, tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
+        env.update(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE="false")
+        runs = []
+        for _ in range(2):
+            server.served.reset()
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "cli", "sweep", "demo", "--base-url", server.url, "--json"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            seconds = time.perf_counter() - start
+            result = json.loads(done.stdout)
+            runs.append((seconds, server.served.body_bytes, dict(server.served.statuses), result))
+    (t1, b1, s1, r1), (t2, b2, s2, r2) = runs
+    print(f"re-sweep of an unchanged demo marketplace ({size} listings, capture off):")
+    print(f"  first:  {t1:6.1f} s, {b1:>11,} body bytes, statuses {s1}, {r1['listings']} listings")
+    print(f"  second: {t2:6.1f} s, {b2:>11,} body bytes, statuses {s2}, {r2['listings']} listings")
+    print(
+        f"  bytes ratio {b2 / b1:.3f} (target <= 0.2) -> {'ok' if b2 <= 0.2 * b1 else 'MISSED'}; "
+        f"time ratio {t2 / t1:.2f} (target <= 0.5) -> {'ok' if t2 <= 0.5 * t1 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
