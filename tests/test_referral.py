@@ -336,3 +336,19 @@ def test_a_referral_needs_a_region_a_new_folder_and_leads(kept, tmp_path):
     done = wangjian("leads", "referral", "--region", "65", "--out", tmp_path / "q", **env)
     assert done.returncode == 2 and "no lead" in done.stderr
     assert not (tmp_path / "q").exists()
+
+
+def test_leads_without_evidence_still_make_a_packet_that_says_so(tmp_path):
+    env = {"WANGJIAN_DATA_DIR": str(tmp_path / "data"), "WANGJIAN_CAPTURE": "false"}
+    with Site({"/item/H1": answer("H1")}) as site:
+        wangjian_json("scan", f"{site.url}/item/H1", "--profile", "demo", "--keep", code=0, **env)
+    out = tmp_path / "packet"
+    done = wangjian("leads", "referral", "--region", "4207", "--out", out, **env)
+    assert done.returncode == 0, done.stderr
+    assert "没有取证材料" in done.stderr
+    manifest = manifest_of(out)
+    assert [lead["captures"] for lead in manifest["leads"]] == [[]]
+    assert not (out / "archive.wacz").exists()
+    assert "本线索没有取证材料" in (out / manifest["leads"][0]["page"]).read_text("utf-8")
+    done = wangjian("evidence", "verify", "--packet", out)
+    assert done.returncode == 0, done.stdout
