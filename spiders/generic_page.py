@@ -55,7 +55,7 @@ def visible_text(response: TextResponse) -> str:
 
 def _shown_html(html: str) -> str:
     """The page without what a visitor never sees (templates, noscript, scripts, styles)."""
-    selector = Selector(text=html)
+    selector = Selector(text=html, type="html")  # a body that is JSON is still read as HTML
     selector.xpath("//template | //noscript | //script | //style").drop()
     return selector.get()
 
@@ -75,8 +75,11 @@ def main_text(html: str) -> str:
 
 
 def extract_page(response: TextResponse, limit: int = MAX_TEXT) -> PageItem:
+    if is_json(response) or response.selector.type == "json":  # no markup to read
+        url = response.url
+        return PageItem(url=url, external_id=PageItem.id_of(url), page=capture(response))
     meta = first_text(response.selector, 'meta[name="description"]::attr(content)')
-    html = "" if is_json(response) else response.text
+    html = response.text
     product = product_of(html, response.url) if html else None
     main = main_text(html) if html else ""
     # The meta description is often the site's own slogan on every page: kept only when no
