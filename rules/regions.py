@@ -142,35 +142,41 @@ def _find(text: str, names: list[tuple[str, Region]]) -> tuple[str, Region] | No
 
 @lru_cache(maxsize=1)
 def _counties() -> dict[str, list[tuple[str, Region]]]:
-    """County-level names by city code prefix (4 digits), longest first."""
+    """Current county-level regions by city code prefix (4 digits), in code order."""
     out: dict[str, list[tuple[str, Region]]] = {}
-    for r in _table().values():
+    for r in sorted(_table().values(), key=lambda r: r.code):
         if r.current and r.level == "county" and r.name not in ("市辖区", "县"):
             out.setdefault(r.code[:4], []).append((r.name, r))
-    for lst in out.values():
-        lst.sort(key=lambda x: -len(x[0]))
     return out
 
 
+def counties(city_code: str) -> list[Region]:
+    """The current county-level regions (区, 县, 县级市, 开发区) of a prefecture-level city,
+    by the city's code (its first 4 digits count), in code order."""
+    return [r for _, r in _counties().get((city_code or "")[:4], [])]
+
+
 def region_of_address(text: str | None) -> Region | None:
-    """Region of a full address ("湖北省鄂州市鄂城区古楼街道…"): down to the county when the
-    address names one under its city, else what ``region_of_place`` finds."""
+    """Region of a full address ("湖北省鄂州市华容区庙岭镇…" -> 华容区 420703): to the county
+    when the address names one under its city, else what ``region_of_place`` finds (the
+    city, else the province). A municipality's district or a county-level city directly
+    under its province (仙桃市) is found by ``region_of_place`` itself."""
     found = region_of_place(text)
-    if found is None or found.level == "county":
+    if found is None or found.level != "city":
         return found
     t = "".join((text or "").split())
-    if found.level == "city":
-        # Only full county names (鄂城区): a bare 城 or 华容 could be a street's name.
-        county = next(
-            (r for n, r in _counties().get(found.code[:4], []) if n in t.split(found.name, 1)[-1]),
-            None,
-        )
-        return county or found
-    return found
+    # After the city's name; only full county names (鄂城区): a bare 城 or 华容 could be a
+    # street's. The county named first wins (a street may be named after another one).
+    rest = t.split(found.name, 1)[-1]
+    named = [(rest.find(n), -len(n), r) for n, r in _counties().get(found.code[:4], [])]
+    named = [x for x in named if x[0] >= 0]
+    return min(named, key=lambda x: x[:2])[2] if named else found
 
 
 def region_of_place(text: str | None) -> Region | None:
-    """Region of a place as shops write it ("湖北 鄂州"): the city, else the province."""
+    """Region of a place as shops write it ("湖北 鄂州"): the city, else the province (a
+    municipality's district, a county-level city under its province: the county). For a full
+    address, to its county, see ``region_of_address``."""
     t = "".join((text or "").split())
     if not t:
         return None

@@ -1,9 +1,10 @@
 """Reading leads back: filtered lists for review and export, counts per province.
 
-A lead's region (属地) is not stored on the lead: it is its seller's, derived here when the
-leads are read — a shop lead from the shop, a listing lead from its shop (else its own
-ship-from place), an ad lead from the listing it promotes. Only the shop's region is a
-stored copy (``store.models.Shop.region_code`` says why).
+A lead's region (属地) is not stored on the lead: it is derived here when the leads are read,
+with what placed it (``_with_region``, the one definition of the order) — a shop lead from the
+shop; a listing lead from its shop when the seller's valid USCC or licence address placed it,
+else its own ship-from place, else its shop's listings'; an ad lead as the listing it
+promotes. Only the shop's region is a stored copy (``store.models.Shop.region_code`` says why).
 """
 
 from __future__ import annotations

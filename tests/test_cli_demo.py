@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from cli import main
 from crawler.demo.catalog import build_catalog
 from crawler.groundtruth import compare
+from rules.regions import counties
 from store.db import make_engine, session_scope
 from store.leads import list_leads
 
@@ -145,3 +146,52 @@ def test_csv_export_to_a_file_opens_in_excel(demo_db, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the file as UTF-8
     header = raw.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("线索编号,类别,分值,状态,属地代码,属地")
+
+
+def test_a_seller_whose_uscc_fails_is_placed_by_its_licence_address(demo_db):
+    """The demo's shops with a failing USCC show a 住所 in one of their city's counties: the
+    sweep reads it, the store places the shop and its listings there, `leads list --region`
+    finds them by province, city and county, and `leads show` names the address."""
+    data_dir, _ = demo_db
+    url = f"sqlite:///{data_dir / 'wangjian.db'}"
+    catalog = build_catalog(seed=SEED, size=SIZE)
+    invalid = [s for s in catalog.shops.values() if s.licence == "invalid"]
+    assert invalid
+    engine = make_engine(url)
+    with session_scope(engine, read_only=True) as s:
+        leads = [r for r in list_leads(s) if r.platform == "demo"]
+    engine.dispose()
+    runner = CliRunner()
+    placed_listings = 0
+
+    def listed(region: str) -> set[int]:
+        done = runner.invoke(
+            main, ["leads", "list", "--region", region, "--format", "json", "--database-url", url]
+        )
+        assert done.exit_code == 0, done.output
+        return {r["id"] for r in json.loads(done.output)}
+
+    for shop in invalid:
+        assert shop.county != shop.city.code  # a county under the city, not the city itself
+        # Leads of the shop, and of its listings (a listing lead's own ship-from names only
+        # the city: the seller's address comes first).
+        own = [r for r in leads if r.kind == "shop" and r.external_id == shop.id]
+        listings = {x.id for x in catalog.shop_listings(shop.id)}
+        of_listings = [r for r in leads if r.kind == "listing" and r.external_id in listings]
+        assert own and own[0].category == "license_display"
+        placed_listings += len(of_listings)
+        for row in own + of_listings:
+            assert (row.region_code, row.region_source) == (shop.county, "licence_address")
+        ids = {r.id for r in own + of_listings}
+        for region in (shop.county[:2], shop.county[:4], shop.county):
+            assert ids <= listed(region), region
+        done = runner.invoke(main, ["leads", "show", str(own[0].id), "--database-url", url])
+        assert done.exit_code == 0, done.output
+        assert f"（依据：店铺营业执照住所「{shop.address}」）" in done.output
+        assert f"属地: {shop.county} " in done.output
+    assert placed_listings  # S006's L00282 at seed 7, size 300
+    # Other counties of the same city do not list them.
+    shop = invalid[0]
+    elsewhere = next(c.code for c in counties(shop.city.code) if c.code != shop.county)
+    placed = {r.id for r in leads if r.region_code == shop.county}
+    assert not placed & listed(elsewhere)

@@ -7,7 +7,16 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from store_factories import T0, hit, listing_item, new_sweep, stored, verdict
+from store_factories import (
+    T0,
+    VALID_USCC,
+    hit,
+    listing_item,
+    new_sweep,
+    shop_item,
+    stored,
+    verdict,
+)
 
 from cli import main
 from store.db import session_scope
@@ -88,3 +97,68 @@ def test_a_bad_status_or_lead_changes_nothing(a_lead, db_engine):
     assert not (data / "evidence" / "custody.jsonl").exists()
     # The old name still works.
     assert run(url, "leads", "status", str(lead_id), "dismissed").exit_code == 0
+
+
+ADDRESS = "湖北省鄂州市华容区庙岭镇新港路1号"
+
+
+@pytest.fixture
+def placed_by_address(db_engine, tmp_path, monkeypatch):
+    """A shop whose USCC fails its check and whose licence shows a 住所 in 鄂州 华容区, with
+    a listing that ships from 深圳: the seller's own address places both leads."""
+    monkeypatch.setenv("WANGJIAN_DATA_DIR", str(tmp_path / "data"))
+    bad = VALID_USCC[:-1] + ("X" if VALID_USCC[-1] != "X" else "Y")
+    with session_scope(db_engine) as s:
+        sweep = new_sweep(s)
+        item = shop_item(uscc=bad).model_copy(update={"licence_address": ADDRESS})
+        shop = stored(s, sweep, item)
+        check = hit("license_display", "", -1, "uscc_valid").model_copy(update={"field": "record"})
+        (shop_lead,) = record_verdict(s, sweep, shop, verdict(check), when=T0)
+        listing = stored(s, sweep, listing_item("L1", at=T0, ship_from="广东 深圳"))
+        (listing_lead,) = record_verdict(s, sweep, listing, verdict(hit()), when=T0)
+        # A listing of a shop nothing of its own places: its own ship-from.
+        other = listing_item(
+            "L2", at=T0, ship_from="湖北 鄂州", shop_url=None, shop_external_id=None
+        )
+        (other_lead,) = record_verdict(s, sweep, stored(s, sweep, other), verdict(hit()), when=T0)
+        ids = shop_lead.id, listing_lead.id, other_lead.id
+    return db_engine.url.render_as_string(hide_password=False), ids
+
+
+def test_show_says_the_licence_address_placed_a_seller_whose_uscc_fails(placed_by_address):
+    url, (shop_lead, listing_lead, other_lead) = placed_by_address
+    basis = f"属地: 420703 湖北省鄂州市华容区（依据：店铺营业执照住所「{ADDRESS}」）"
+    for lead_id in (shop_lead, listing_lead):
+        done = run(url, "leads", "show", str(lead_id))
+        assert done.exit_code == 0, done.output
+        assert basis in done.output
+        assert "校验失败" in done.output
+    done = run(url, "leads", "show", str(other_lead))
+    assert "属地: 420700 湖北省鄂州市（依据：商品发货地「湖北 鄂州」）" in done.output
+
+
+@pytest.mark.parametrize(
+    "region,expected",
+    [
+        ("42", {0, 1, 2}),
+        ("420000", {0, 1, 2}),
+        ("4207", {0, 1, 2}),
+        ("420700", {0, 1, 2}),
+        ("420703", {0, 1}),  # 华容区: where the address places the seller
+        ("420704", set()),
+        ("44", set()),  # not where the listing ships from: its seller is placed by its licence
+    ],
+)
+def test_leads_list_region_by_province_city_and_county(placed_by_address, region, expected):
+    url, ids = placed_by_address
+    done = run(url, "leads", "list", "--region", region, "--format", "json")
+    assert done.exit_code == 0, done.output
+    rows = json.loads(done.output)
+    assert {r["id"] for r in rows} == {ids[i] for i in expected}, done.output
+    for r in rows:
+        placed = r["id"] != ids[2]
+        source = "licence_address" if placed else "listing_ship_from"
+        assert (r["region_code"], r["region_source"]) == (
+            "420703" if placed else "420700",
+            source,
+        )

@@ -18,6 +18,7 @@ from stdnum.cn import uscc
 
 from crawler.demo.catalog import build_catalog, fold
 from crawler.demo.server import DemoServer
+from rules.regions import region_of_address
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = ("wildlife", "prohibited_goods", "fake_promotion", "license_display")
@@ -198,8 +199,16 @@ def test_shop_licences_valid_invalid_missing_and_image(site, catalog):
             assert shown == "统一社会信用代码：" + shop.uscc
             assert uscc.is_valid(shop.uscc) == (shop.licence == "valid")
             assert shop.uscc[2:8] == shop.city.code
+            # The 住所 names the shop's city and one of its counties: where the seller is
+            # when the code fails its check.
+            address = sel.css("div.licence p.address::text").get()
+            assert address == "住所：" + shop.address
+            assert shop.address.startswith(shop.city.province + shop.city.name)
+            assert region_of_address(shop.address).code == shop.county
+            assert shop.county[:4] == shop.city.code[:4]
         else:
             assert shown is None
+            assert sel.css("p.address").get() is None
         assert bool(sel.css("div.licence-image img")) == (shop.licence == "image")
         permits = sel.css("p.permit::text").getall()
         assert permits == [f"{name}：{number}" for name, number in shop.permits]

@@ -10,7 +10,11 @@ from parsel import Selector
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
+from crawler.demo import pages
+from crawler.demo.catalog import build_catalog
 from crawler.encoding import UndeclaredCharsetMiddleware
+from rules.regions import region_of_address
+from rules.uscc import is_valid
 from spiders.extract import (
     ExtractionError,
     extract_listing,
@@ -229,6 +233,24 @@ def test_shop_licence_only_as_image():
         [],
     )
     assert item.categories == ["保健食品", "药品"]
+
+
+def test_shop_licence_address_on_a_demo_shop_page_places_the_seller():
+    """The demo marketplace's 住所 line, label stripped; for a shop whose USCC fails its check
+    it is what places the seller, to the county."""
+    catalog = build_catalog(seed=7, size=300)
+    shop = next(s for s in catalog.shops.values() if s.licence == "invalid" and not s.gbk)
+    served = pages.shop(catalog, shop.id)
+    url = f"{BASE}/shop/{shop.id}"
+    headers = {"Content-Type": served.content_type}
+    response = HtmlResponse(url=url, body=served.body, headers=headers, request=Request(url))
+    item = extract_shop(response, PROFILE)
+    assert item.licence_address == shop.address
+    assert item.licence_address.startswith(shop.city.province + shop.city.name)
+    assert f"住所：{shop.address}" in item.shop_text
+    assert not is_valid(item.uscc)
+    assert region_of_address(item.licence_address).code == shop.county
+    assert extract_shop(page("shop_licence.html", "/shop/S007"), PROFILE).licence_address is None
 
 
 def test_shop_without_licence():

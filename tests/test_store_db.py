@@ -120,6 +120,81 @@ def test_older_revision_is_upgraded(db_url):
     engine.dispose()
 
 
+def test_0008_marks_what_placed_each_shop_and_unplaces_a_failing_uscc(db_url):
+    """Before 0008 a USCC placed its shop even when it failed its check; after it the shop is
+    placed by where most of its listings ship from, and every shop says what placed it."""
+    import sqlalchemy as sa
+
+    engine = make_engine(db_url)
+    assert upgrade(engine, "0007") == "0007"
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    seen = {"platform_id": 1, "first_seen": at, "last_seen": at, "last_sweep_id": 1, "url": "u"}
+    shops = sa.table(
+        "shops",
+        *map(sa.column, [*seen, "id", "external_id", "name", "licence_present"]),
+        *map(sa.column, ("licence_image_only", "uscc", "uscc_valid", "region_code")),
+        sa.column("permits", sa.JSON),
+        sa.column("categories", sa.JSON),
+    )
+    listing = seen | {"title": "t", "description": "", "category": "", "ship_from": ""}
+    listing |= {"page_sha256": "0" * 64, "encoding": "utf-8", "rendered": False, "fetched_at": at}
+    listings = sa.table(
+        "listings", *map(sa.column, [*listing, "id", "external_id", "shop_id", "ship_from_code"])
+    )
+    good, bad = "91310110666007217T", "91420700MA4ABCDE10"
+    placed = [
+        (good, True, "310110"),  # placed by its valid code
+        (bad, False, "420700"),  # by its failing code; listings in 深圳 (2) and 鄂州 (1)
+        (bad, False, "420700"),  # by its failing code; no listings
+        (None, None, "440300"),  # by its listings
+        (None, None, None),  # by nothing
+    ]
+    with engine.begin() as connection:
+        platform = "INSERT INTO platforms (id, code, name, base_url) VALUES (1, 'd', 'd', '')"
+        connection.execute(text(platform))
+        connection.execute(
+            text(
+                "INSERT INTO sweeps (id, platform_id, started_at, status, pack_versions, stats) "
+                "VALUES (1, 1, :at, 'finished', '{}', '{}')"
+            ),
+            {"at": at},
+        )
+        shop = seen | {"name": "", "licence_present": True, "licence_image_only": False}
+        shop |= {"permits": [], "categories": []}
+        connection.execute(
+            shops.insert(),
+            [
+                shop
+                | {"id": n, "external_id": f"S{n}", "uscc": code, "uscc_valid": valid}
+                | {"region_code": region}
+                for n, (code, valid, region) in enumerate(placed, start=1)
+            ],
+        )
+        ship_from = [(2, "420700"), (2, "440300"), (2, "440300"), (4, "440300")]
+        connection.execute(
+            listings.insert(),
+            [
+                listing
+                | {"id": n, "external_id": f"L{n}", "shop_id": shop_id}
+                | {"ship_from_code": region}
+                for n, (shop_id, region) in enumerate(ship_from, start=1)
+            ],
+        )
+    assert upgrade(engine) == head_revision()
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, region_code, region_source, licence_address FROM shops ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "310110", "uscc", None),
+        (2, "440300", "ship_from", None),
+        (3, None, None, None),
+        (4, "440300", "ship_from", None),
+        (5, None, None, None),
+    ]
+    engine.dispose()
+
+
 def test_session_scope_commits_on_success_and_rolls_back_on_error(db_engine):
     with session_scope(db_engine) as s:
         s.add(Platform(code="demo", name="演示商城", base_url="http://127.0.0.1:1/"))

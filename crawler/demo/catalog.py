@@ -88,7 +88,9 @@ class Catalog:
         return self.shop_of(self.listings[external_id])
 
     def expected_region(self, kind: str, external_id: str) -> str:
-        """GB/T 2260 code of the region the seller is registered in (属地)."""
+        """GB/T 2260 code of the region the seller is registered in (属地), to the city: its
+        USCC's. A shop whose USCC fails its check is placed by its licence's 住所, one of that
+        city's counties (``Shop.county``)."""
         return self.seller(kind, external_id).city.code
 
     def stats(self) -> dict:

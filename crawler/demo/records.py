@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from crawler.demo.vocab import City
+from rules import regions
 
 LicenceKind = Literal["valid", "invalid", "missing", "image"]
 ListingKind = Literal["clean", "benign", "violating", "discount"]
@@ -26,11 +27,23 @@ class Shop:
     gbk: bool
 
     @property
+    def county(self) -> str:
+        """GB/T 2260 code of the county (区, 县, 县级市) its licence's 住所 lies in: one of its
+        city's, by the shop's number; a municipality's district (北京市朝阳区) is its city."""
+        if not self.city.code.endswith("00"):
+            return self.city.code
+        # Not the development zones (xx7x): an address names the district they lie in.
+        options = [r for r in regions.counties(self.city.code) if r.code[4] != "7"]
+        return options[int(self.id[1:]) % len(options)].code
+
+    @property
     def address(self) -> str:
-        """The licence's 住所, in the shop's city (a municipality's district: 北京市朝阳区…)."""
+        """The licence's 住所: province, city, county, street (湖北省鄂州市华容区人民路12号).
+        A shop whose USCC fails its check is placed by it (属地), to the county."""
         number = int(self.id[1:])
         street = ("人民路", "解放大道", "建设路", "中山路", "滨江路")[number % 5]
-        return f"{self.city.province}{self.city.name}{street}{number}号"
+        county = "" if self.county == self.city.code else regions.lookup(self.county).name
+        return f"{self.city.province}{self.city.name}{county}{street}{number}号"
 
 
 @dataclass(frozen=True, slots=True)
