@@ -22,7 +22,11 @@ _SEP = r"\s*[:：]?\s*"
 _USCC_LABEL = r"(?:统一社会信用代码|社会信用代码|信用代码|统一代码|USCC)"
 _REG_LABEL = r"(?:营业执照注册号|工商注册号|注册号)"
 _NAME_LABEL = r"(?:企业名称|公司名称|经营者名称|商户名称|商家名称|单位名称|(?<![铺品牌])名称)"
-_ADDRESS_LABEL = r"(?:住所|营业执照所在地|经营场所|注册地址|经营地址|企业地址|公司地址|地址)"
+# A bare 地址 only where it is not a return, shipping or contact address (退货地址：…).
+_ADDRESS_LABEL = (
+    r"(?:住所|营业执照所在地|经营场所|注册地址|经营地址|企业地址|公司地址"
+    r"|(?<!退货)(?<!发货)(?<!收货)(?<!售后)(?<!联系)(?<!寄件)(?<!回寄)地址)"
+)
 _LEGAL_LABEL = r"(?:法定代表人|负责人|经营者)"
 #: Where one labelled value ends: the next label, a line break, a separator.
 _END = (

@@ -116,3 +116,11 @@ def test_rules_score_runs_the_licence_checks_on_shop_text(tmp_path):
     assert verdicts["s1"]["lead"] and verdicts["s2"]["lead"] and not verdicts["s3"]["lead"]
     assert {h["rule_id"] for h in verdicts["s1"]["hits"]} == {"license_display.licence_missing"}
     assert {h["rule_id"] for h in verdicts["s2"]["hits"]} == {"license_display.uscc_invalid"}
+
+
+def test_a_return_or_shipping_address_is_not_the_licence_address():
+    text = "退货地址：广东省深圳市宝安区仓库1号 发货地址：浙江省金华市义乌市 客服电话 400"
+    assert read_licence(text).address is None
+    assert read_licence("企业名称：某公司 地址：湖北省鄂州市华容区人民路1号").address == (
+        "湖北省鄂州市华容区人民路1号"
+    )
