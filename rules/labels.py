@@ -87,7 +87,7 @@ REGION_SOURCE_LABELS = {
     "uscc": "统一社会信用代码",
     "licence_address": "营业执照住所",
     "listing_ship_from": "商品发货地",
-    "ship_from": "店铺商品发货地",
+    "ship_from": "店铺多数商品的发货地",
 }
 
 
