@@ -772,8 +772,6 @@ def rules_score(input_path: str, output, packs_dir) -> None:
     for _, record in records:
         verdict = scorer.score(record)
         line = verdict.model_dump(include={"id", "score", "lead", "categories", "hits"})
-        if verdict.problems:  # a rule that could not finish: the verdict may miss its hits
-            line["problems"] = verdict.problems
         output.write(json.dumps(line, ensure_ascii=False) + "\n")
     output.flush()
     _bad_lines_exit(input_path, bad, len(records) + bad)

@@ -47,11 +47,9 @@ class Scorer:
         """The packs at ``path`` (None: the shipped ones) compiled; PackError if one is bad."""
         return cls(load_packs(path))
 
-    def __init__(self, packset: PackSet, regex_timeout_s: float | None = None):
+    def __init__(self, packset: PackSet):
         self.packset = packset
-        self.matcher = (
-            Matcher(packset) if regex_timeout_s is None else Matcher(packset, regex_timeout_s)
-        )
+        self.matcher = Matcher(packset)
         self._checks = {kind: cls() for kind, cls in CHECKS.items()}
         self._field_order = {f: i for i, f in enumerate((*TEXT_FIELDS, "record"))}
         self._versions = packset.versions()
@@ -76,17 +74,14 @@ class Scorer:
         record = completed(as_record(record))  # a shop's licence read from its text too
         norms = self.normalized(record)
         rules = self.applicable(record, norms["category"])
-        problems: list[str] = []
-        text_hits = self._text_hits(rules, norms, problems)
+        text_hits = self._text_hits(rules, norms)
         hits = text_hits + self._check_hits(rules, record, text_hits)
         hits.sort(
             key=lambda h: (h[0].pack_index, h[0].index, self._field_order[h[1].field], h[1].start)
         )
-        return self._verdict(record, [h for _, h in hits], problems)
+        return self._verdict(record, [h for _, h in hits])
 
-    def _text_hits(
-        self, rules: list[CompiledRule], norms: dict[str, Normalized], problems: list[str]
-    ):
+    def _text_hits(self, rules: list[CompiledRule], norms: dict[str, Normalized]):
         text_rules = [cr for cr in rules if cr.rule.check is None]
         found: dict[int, list[tuple[CompiledRule, Hit]]] = {}
         for fname in TEXT_FIELDS:
@@ -95,7 +90,6 @@ class Scorer:
             if not active or not norm.text:
                 continue
             fm = self.matcher.match_field(norm, active)
-            problems += fm.problems
             seen: set[tuple] = set()
             for c in fm.candidates:
                 key = (c.rule, c.start, c.end, c.via, c.term)
@@ -157,7 +151,7 @@ class Scorer:
             legal_basis=cr.rule.legal_basis,
         )
 
-    def _verdict(self, record: Record, hits: list[Hit], problems: list[str]) -> Verdict:
+    def _verdict(self, record: Record, hits: list[Hit]) -> Verdict:
         fired_rules: dict[str, set[str]] = {p.id: set() for p in self.packset.packs}
         weights: dict[str, float] = {}
         for h in hits:
@@ -173,5 +167,4 @@ class Scorer:
             pack_scores=scores,
             pack_versions=dict(self._versions),
             hits=hits,
-            problems=problems,
         )

@@ -74,7 +74,6 @@ class Explanation:
         verdict = "是线索" if v.lead else "不是线索"
         cats = "、".join(v.categories) if v.categories else "无"
         lines.append(f"结论: {verdict}  总分 {v.score:g}  类别 {cats}")
-        lines += [f"未完成: {problem}" for problem in v.problems]
         return "\n".join(lines)
 
 

@@ -57,6 +57,14 @@ def without_nulls(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v is not None}
 
 
+def _json_type(value: Any) -> str:
+    """What JSON calls the type of a decoded value: null, array, string …"""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    names = {list: "an array", str: "a string", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
 def read_lines(path: str) -> Iterator[Line]:
     """Every non-blank line of ``path`` ('-': standard input), read or with its problem."""
     stream = _text(path)
@@ -70,7 +78,7 @@ def read_lines(path: str) -> Iterator[Line]:
                 yield Line(number, None, f"not JSON: {exc.msg} (column {exc.colno})")
                 continue
             if not isinstance(record, dict):
-                yield Line(number, None, f"expected a JSON object, found {type(record).__name__}")
+                yield Line(number, None, f"expected a JSON object, found {_json_type(record)}")
                 continue
             yield Line(number, without_nulls(record))
     except UnicodeDecodeError as exc:  # standard input, read as it comes

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from rules.errors import Issue, PackError
 from rules.model import Pack, PackSet, Rule
 from rules.normalize import normalize_term
-from rules.regex_safety import check_regex
+from rules.patterns import check_regex
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 Loc = tuple[Any, ...]

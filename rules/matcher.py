@@ -3,8 +3,9 @@
 Literal terms, exclusions and co-terms of every rule share one Aho-Corasick automaton whose
 values list the (rule, role, term) that own each key, so matching costs grow with the text and
 not with the number of terms. Pinyin of the phonetic rules' terms lives in a second automaton.
-Regexes (the ``regex`` module, every match bounded in time) and fuzzy terms are per rule:
-analysts write few of them.
+Regexes run in RE2 (``rules.patterns``: linear in the text whatever the pattern); one Set of
+all of them tells in one pass which occur in a field, and only those are run for their spans.
+Fuzzy terms are per rule: analysts write few of them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
-import regex
 from rapidfuzz import fuzz
 
 from rules.model import FuzzySpec, Pack, PackSet, Rule, TermSpec
 from rules.normalize import Normalized, is_ascii_alnum, normalize_term
+from rules.patterns import Pattern, PatternSet, compile_pattern
 from rules.phonetic import Phonetic, is_cjk, phonetic, term_pinyin
 from rules.segment import boundaries, defilled, is_word
 
@@ -29,10 +30,6 @@ MIN_PURE_HOMOPHONE = 3  # all-CJK homophones of shorter terms are too common to 
 #: Phonetic hits of terms this short (xiang ya for 象牙) need a word of the same pack nearby.
 SHORT_PHONETIC = 2
 Span = tuple[int, int]
-#: How long one pack regex may run over one field: far beyond what a sane pattern needs on
-#: the longest page, far below a stalled sweep (the lint check refuses the obvious
-#: catastrophic forms; this bounds the rest).
-REGEX_TIMEOUT_S = 0.25
 
 
 def _utf8(text: str) -> str:
@@ -88,7 +85,7 @@ class CompiledRule:
     rule: Rule
     full_id: str
     terms: list[TermSpec]
-    regexes: list[regex.Pattern[str]]
+    regexes: list[Pattern]
     fuzzy: list[tuple[str, FuzzySpec]]
     categories: list[str] | None
     has_require: bool
@@ -116,8 +113,6 @@ class FieldMatches:
     coterms: dict[int, list[Span]] = field(default_factory=dict)
     #: Where any term or co-term of a pack occurs (supporting context), by pack index.
     words: dict[int, list[Span]] = field(default_factory=dict)
-    #: Rules that could not finish (a regex past its time budget), in words.
-    problems: list[str] = field(default_factory=list)
 
 
 def _overlaps(c: Candidate, others: list[Candidate]) -> bool:
@@ -129,7 +124,7 @@ def _holds_term(cr: CompiledRule, word: str) -> bool:
     象牙), or of a homophone of one (仿真墙): it cancels the hit it holds; any other exclusion
     is a context word."""
     terms = [normalize_term(t.term) for t in cr.terms]
-    if any(t in word for t in terms) or any(rx.search(word) for rx in cr.regexes):
+    if any(t in word for t in terms) or any(p.search(word) for p in cr.regexes):
         return True
     # 仿真墙 for 仿真枪: a homophone compound of a phonetic rule
     sound = term_pinyin(word)
@@ -157,8 +152,7 @@ def _aligned(norm: Normalized, start: int, end: int) -> bool:
 class Matcher:
     """Compiled text matchers of a pack set."""
 
-    def __init__(self, packset: PackSet, regex_timeout_s: float = REGEX_TIMEOUT_S):
-        self.regex_timeout_s = regex_timeout_s
+    def __init__(self, packset: PackSet):
         self.rules: list[CompiledRule] = []
         literal: dict[str, list[tuple[int, int, int]]] = {}
         sounds: dict[str, list[tuple[int, int, int]]] = {}
@@ -182,6 +176,9 @@ class Matcher:
         )
         self.phonetic = self._automaton(sounds)
         self.has_phonetic = bool(sounds)
+        #: Every rule's patterns in one Set: a field is scanned once to learn which occur.
+        self.patterns = [(cr.index, p) for cr in self.rules for p in cr.regexes]
+        self.pattern_set = PatternSet([p for _, p in self.patterns]) if self.patterns else None
 
     @staticmethod
     def _compile(index: int, p_i: int, pack: Pack, rule: Rule) -> CompiledRule:
@@ -192,7 +189,7 @@ class Matcher:
             rule=rule,
             full_id=f"{pack.id}.{rule.id}",
             terms=rule.term_specs(),
-            regexes=[regex.compile(p) for p in rule.regex],
+            regexes=[compile_pattern(p) for p in rule.regex],
             fuzzy=[(normalize_term(f.term), f) for f in rule.fuzzy],
             categories=[normalize_term(c) for c in rule.categories] if rule.categories else None,
             has_require=bool(rule.require_any),
@@ -218,29 +215,19 @@ class Matcher:
                 self._literal(refs, start, end, active, out, norm=norm)
             out.candidates = [c for c in out.candidates if self._on_word_edges(c, norm)]
             self._match_defilled(text, active, out)
-        for r_i in active:
-            for rx in self.rules[r_i].regexes:
-                self._match_regex(r_i, rx, text, out)
+        if self.pattern_set is not None:
+            for k in self.pattern_set.occurring(text):
+                r_i, pattern = self.patterns[k]
+                if r_i in active:
+                    out.candidates += [
+                        Candidate(r_i, start, end, "regex", pattern.source)
+                        for start, end in pattern.spans(text)
+                    ]
         if self.has_phonetic and any(self.rules[r].rule.phonetic for r in active):
             self._match_phonetic(norm, phonetic(norm), active, out)
         self._match_fuzzy(text, active, out)
         out.candidates = [c for c in out.candidates if self._kept(c, out)]
         return out
-
-    def _match_regex(self, r_i: int, rx: regex.Pattern, text: str, out: FieldMatches) -> None:
-        """One pattern over the field, within ``regex_timeout_s``: a pattern that backtracks
-        on a hostile text stops there, and the verdict says so (its matches so far stay)."""
-        found = []
-        try:
-            for m in rx.finditer(text, timeout=self.regex_timeout_s):
-                if m.end() > m.start():
-                    found.append(Candidate(r_i, m.start(), m.end(), "regex", rx.pattern))
-        except TimeoutError:
-            out.problems.append(
-                f"{self.rules[r_i].full_id}: 正则 {rx.pattern!r} 超过 "
-                f"{self.regex_timeout_s * 1000:g} 毫秒未完成（文本 {len(text)} 字），已跳过其余部分"
-            )
-        out.candidates += found
 
     def _literal(
         self,

@@ -162,7 +162,9 @@ class Rule(_Strict):
         False, description="Also match pinyin spellings and homophones of the terms."
     )
     regex: list[str] = Field(
-        default_factory=list, description="Python regular expressions on the normalised text."
+        default_factory=list,
+        description="Regular expressions (RE2: linear time; Python's \\d \\w \\s; no "
+        "lookaround or backreferences) on the normalised text; a group named hit is the hit.",
     )
     fuzzy: list[FuzzySpec] = Field(
         default_factory=list, description="Terms matched by similarity to windows of the text."

@@ -89,7 +89,3 @@ class Verdict(BaseModel):
     pack_scores: dict[str, float] = Field(default_factory=dict)
     pack_versions: dict[str, str] = Field(default_factory=dict)
     hits: list[Hit] = Field(default_factory=list)
-    problems: list[str] = Field(
-        default_factory=list,
-        description="Rules that could not finish on this record (a regex past its time budget).",
-    )

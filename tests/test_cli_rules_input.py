@@ -78,3 +78,20 @@ def test_standard_input_is_read_too():
     line = json.dumps({"id": "s", "title": "老象牙手镯"}, ensure_ascii=False) + "\n"
     result = invoke("rules", "score", "-", input=line.encode())
     assert result.exit_code == 0 and verdicts(result.stdout)["s"]["lead"]
+
+
+def test_a_line_that_is_not_an_object_says_what_it_is(tmp_path):
+    good = json.dumps({"id": "a", "title": "老象牙手镯"}, ensure_ascii=False)
+    path = jsonl(tmp_path, "null", '"老象牙"', "[1]", "7", good)
+    result = invoke("rules", "score", str(path))
+    assert result.exit_code == Exit.PARTIAL
+    assert set(verdicts(result.stdout)) == {"a"}
+    found = [line.split("found ")[-1] for line in result.stderr.splitlines()[:4]]
+    assert found == ["null", "a string", "an array", "a number"]
+
+
+def test_standard_input_that_is_not_utf8_is_one_line():
+    line = json.dumps({"id": "s", "title": "老象牙手镯"}, ensure_ascii=False) + "\n"
+    result = invoke("rules", "score", "-", input=line.encode("gbk"))
+    assert result.exit_code == Exit.USER_ERROR
+    assert "not UTF-8" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -50,12 +50,12 @@ BROKEN = (
     severity: high
     weight: 1
     regex: ['ok', '[unclosed']
-  - id: slow_regex
+  - id: backreference
     description: 测试
     legal_basis: 测试
     severity: high
     weight: 1
-    regex: ['(a+)+b']
+    regex: ['(a+)+b', '(a)\\1']
 """
     + RULE.format(id="ok", weight=1)
 )
@@ -83,21 +83,21 @@ def test_lint_collects_every_issue_with_lines(tmp_path):
             32,
             19,
             "rules[3].regex[1]",
-            "invalid regular expression: unterminated character set at position 0",
+            "invalid regular expression: missing ]: [unclosed",
         ),
         (
             38,
-            13,
-            "rules[4].regex[0]",
-            "refused pattern '(a+)+b': a repeat inside a repeat (like (a+)+, (.*)* or (a|a)*) "
-            "can backtrack catastrophically; rewrite it without the nested repeat",
+            23,
+            "rules[4].regex[1]",
+            "pattern '(a)\\1' uses a backreference (\\1) at character 4, which pack regexes do "
+            "not support: RE2 matches in linear time and cannot refer back to a group",
         ),
         (39, 9, "rules[5].id", "duplicate rule id 'ok'"),
     ]
     warnings = [(i.line, i.field, i.message) for i in issues if i.severity == "warning"]
     assert warnings == [
         (27, "rules[3].id", "rule 'bad_regex' has no examples"),
-        (33, "rules[4].id", "rule 'slow_regex' has no examples"),
+        (33, "rules[4].id", "rule 'backreference' has no examples"),
     ]
 
 
