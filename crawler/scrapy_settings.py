@@ -161,7 +161,10 @@ def _platform(settings: Settings, profile: PlatformProfile) -> dict[str, Any]:
         out["WANGJIAN_COOKIES"] = access.cookies(where)
         context["storage_state"] = str(access.storage_state)
     if context:
-        out["PLAYWRIGHT_CONTEXTS"] = {"default": context}
+        # A startup context is made before any request: it gets what render_meta asks for.
+        from spiders.render import CONTEXT
+
+        out["PLAYWRIGHT_CONTEXTS"] = {"default": {**CONTEXT, **context}}
     return out
 
 

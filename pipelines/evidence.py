@@ -6,7 +6,9 @@ served (``pipelines.screenshot``), write the body, the screenshots, a WARC and t
 to the content-addressed store (``store.evidence``) and hand the record on; the store
 pipeline files it with the item, in the same transaction. Items that are not leads pass at
 once, so the cost grows with leads, not pages. A screenshot that fails loses nothing: the
-capture is kept without it and its manifest says why.
+capture is kept without it and its manifest says why. An https page's certificate is
+verified then (``pipelines.tls``: once a server and certificate a crawl), and the capture's
+``tls`` says whether it verified.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from pipelines import tls
 from pipelines.score import Scored
 from pipelines.screenshot import Screenshotter
 from rules.items import PageFailure
@@ -30,12 +33,21 @@ logger = logging.getLogger(__name__)
 
 
 class EvidencePipeline:
-    def __init__(self, stats: Any, database_url: str, data_dir: Path, shooter: Screenshotter):
+    def __init__(
+        self,
+        stats: Any,
+        database_url: str,
+        data_dir: Path,
+        shooter: Screenshotter,
+        proxy: str | None = None,
+    ):
         self.stats = stats
         self.database_url = database_url
         self.objects = evidence.Objects(data_dir)
         self.shooter = shooter
+        self.proxy = proxy  # the platform's (WANGJIAN_PROXY): certificates are checked through it
         self.engine = None
+        self._checked: dict[tuple[str, str | None, str], dict[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler) -> EvidencePipeline:
@@ -46,7 +58,8 @@ class EvidencePipeline:
         launch = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
         timeout = settings.getfloat("WANGJIAN_CAPTURE_TIMEOUT", 15.0)
         shooter = Screenshotter(launch, timeout)
-        pipeline = cls(crawler.stats, url, Path(settings.get("WANGJIAN_DATA_DIR")), shooter)
+        data_dir = Path(settings.get("WANGJIAN_DATA_DIR"))
+        pipeline = cls(crawler.stats, url, data_dir, shooter, settings.get("WANGJIAN_PROXY"))
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -66,6 +79,7 @@ class EvidencePipeline:
         if seen:
             self.stats.inc_value("wangjian/evidence/unchanged")
             return scored
+        served = await self._verified(served)
         at = datetime.now(UTC)
         hits = [h for h in scored.verdict.hits if h.matched]
         shot = await self.shooter.shoot(served, item.page.encoding, [h.matched for h in hits])
@@ -80,6 +94,21 @@ class EvidencePipeline:
         if shot.png is None:
             self.stats.inc_value("wangjian/evidence/no_screenshot")
         return replace(scored, capture=record)
+
+    async def _verified(self, served):
+        """``served`` with its certificate checked (``pipelines.tls``), when it has one."""
+        seen = (served.tls or {}).get("sha256")
+        if not seen or not served.url.lower().startswith("https:"):
+            return served
+        host = served.url.split("/", 3)[2].lower()
+        key = (host, served.ip, seen)
+        if key not in self._checked:
+            self._checked[key] = await asyncio.to_thread(
+                tls.check, served.url, served.ip, seen, self.proxy
+            )
+        checked = self._checked[key]
+        self.stats.inc_value(f"wangjian/evidence/tls_verified/{checked['verified']}")
+        return replace(served, tls={**served.tls, **checked})
 
     async def _write(self, served, scored: Scored, shot, at: datetime):
         return await asyncio.to_thread(

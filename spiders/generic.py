@@ -54,6 +54,8 @@ GUESSED = "wangjian_guessed"
 BUILT = "wangjian_built"
 #: Request meta of a render: what the plain page showed, kept if the render fails.
 PLAIN = "wangjian_plain"
+#: Request meta of a scan's plain fetch with ``render``: the kind of page, read once rendered.
+RENDER_KIND = "wangjian_render_kind"
 #: Request meta of a page answered with a block: how many times it was asked again.
 BLOCKED = "wangjian_blocked"
 #: Result pages tried past failed ones before a chain is given up.
@@ -161,10 +163,25 @@ class GenericSpider(scrapy.Spider):
     def _scan_request(self, index: int, url: str) -> Request:
         kind = page_kind(url, self.profile)
         meta: dict[str, Any] = {ORIGIN: index}
+        callback = self._callbacks()[kind]
         if self.render_all:
-            meta.update(render_meta(render_rule(kind, self.profile)))
+            # Plain first, then through Chromium, as a sweep's render: the page's evidence
+            # is the exchange as served (bytes, server address, certificate), which Chromium
+            # does not report for the documents crawler.encoding fulfils.
+            meta[RENDER_KIND] = kind
+            callback = self.render_given
         # dont_filter: a URL given twice is answered twice.
-        return self._request(url, self._callbacks()[kind], meta, dont_filter=True)
+        return self._request(url, callback, meta, dont_filter=True)
+
+    def render_given(self, response: Response) -> Iterator[Any]:
+        """A scan's page under ``render``: asked again through Chromium; an error status is
+        read as it is (Chromium would be answered the same)."""
+        kind = response.meta[RENDER_KIND]
+        callback = self._callbacks()[kind]
+        if response.status >= 400:
+            yield from callback(response)
+            return
+        yield self._rendered(response, render_rule(kind, self.profile), None, callback)
 
     def _callbacks(self) -> dict[PageKind, Callable]:
         return {
@@ -174,11 +191,17 @@ class GenericSpider(scrapy.Spider):
             "page": self.parse_page,
         }
 
-    def _rendered(self, response: Response, rule: RenderRule, plain: Any) -> Request:
+    def _rendered(
+        self,
+        response: Response,
+        rule: RenderRule | None,
+        plain: Any,
+        callback: Callable | None = None,
+    ) -> Request:
         self.crawler.stats.inc_value("wangjian/rendered")
         return self._request(
             response.url,
-            response.request.callback,
+            callback or response.request.callback,
             {
                 **carried(response.meta),
                 **render_meta(rule),

@@ -3,7 +3,8 @@ and checking that nothing was changed since.
 
 Files lie under ``<data_dir>/evidence/objects/<ab>/<sha256>`` (named by their own hash, so the
 same bytes are kept once and a changed file no longer matches its name). A capture is the
-body as served, a WARC (warcinfo, request, response and the screenshots as resource records),
+body as served, a WARC (warcinfo, request, response, for https a metadata record of the server's
+certificate, and the screenshots as resource records),
 the screenshots, and a JSON manifest listing every file with its hash and size, the capture
 time and clock, and the rule hits the page supports; the database keeps every file's hash and
 the manifest's own hash (``store.models.Capture``). ``verify`` re-hashes it all.
@@ -148,6 +149,7 @@ def warc(served: Served, at: datetime, shots: list[tuple[str, bytes]]) -> bytes:
     request = writer.create_warc_record(
         target, "request", http_headers=request_headers, warc_headers_dict=dict(common)
     )
+    _add_protocols(request, served)
     response_headers = StatusAndHeaders(
         f"{served.status} {_reason(served.status)}",
         _as_served(served),
@@ -161,9 +163,12 @@ def warc(served: Served, at: datetime, shots: list[tuple[str, bytes]]) -> bytes:
         http_headers=response_headers,
         warc_headers_dict=dict(common),
     )
+    _add_protocols(response, served)
     request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers["WARC-Record-ID"])
     writer.write_record(request)
     writer.write_record(response)
+    if served.tls:
+        writer.write_record(_certificate_record(writer, served, common, response))
     for role, png in shots:
         resource = writer.create_warc_record(
             f"urn:wangjian:{role}:{target}",
@@ -175,6 +180,41 @@ def warc(served: Served, at: datetime, shots: list[tuple[str, bytes]]) -> bytes:
         )
         writer.write_record(resource)
     return out.getvalue()
+
+
+def _add_protocols(record: Any, served: Served) -> None:
+    """The proposed WARC-Protocol (repeated: http/1.1, tls/1.3) and WARC-Cipher-Suite (an
+    IANA name only, which OpenSSL gives for TLS 1.3 suites) fields of iipc/warc-specifications
+    issues 42 and 86, as browsertrix-crawler and wget-at write them."""
+    record.rec_headers.add_header("WARC-Protocol", served.protocol.lower())
+    tls = served.tls or {}
+    version = tls.get("protocol", "")
+    if version.startswith("TLSv"):
+        record.rec_headers.add_header("WARC-Protocol", f"tls/{version[4:]}")
+    if tls.get("cipher", "").startswith("TLS_"):
+        record.rec_headers.add_header("WARC-Cipher-Suite", tls["cipher"])
+
+
+def _certificate_record(writer: WARCWriter, served: Served, common: dict, response: Any) -> Any:
+    """A metadata record about the response: what its server's certificate said and whether
+    it verified (``application/warc-fields``, one ``tls-<field>`` line each)."""
+    lines = "".join(
+        f"tls-{key.replace('_', '-')}: {' '.join(str(value).split())}\r\n"
+        for key, value in sorted((served.tls or {}).items())
+    ).encode()
+    headers = {
+        **common,
+        "WARC-Refers-To": response.rec_headers["WARC-Record-ID"],
+        "WARC-Concurrent-To": response.rec_headers["WARC-Record-ID"],
+    }
+    return writer.create_warc_record(
+        served.url,
+        "metadata",
+        payload=io.BytesIO(lines),
+        length=len(lines),
+        warc_content_type="application/warc-fields",
+        warc_headers_dict=headers,
+    )
 
 
 def _request_target(url: str) -> str:
