@@ -88,7 +88,6 @@ class CompiledRule:
     regexes: list[Pattern]
     fuzzy: list[tuple[str, FuzzySpec]]
     categories: list[str] | None
-    has_require: bool
 
 
 @dataclass(slots=True)
@@ -192,7 +191,6 @@ class Matcher:
             regexes=[compile_pattern(p) for p in rule.regex],
             fuzzy=[(normalize_term(f.term), f) for f in rule.fuzzy],
             categories=[normalize_term(c) for c in rule.categories] if rule.categories else None,
-            has_require=bool(rule.require_any),
         )
 
     @staticmethod

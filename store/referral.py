@@ -245,10 +245,6 @@ def _copy_evidence(
                 if capture.id not in copied:
                     copied[capture.id] = _copy_capture(data_dir, capture, staging, extractors)
                 page.evidence.append(copied[capture.id])
-            # Everything the templates read is loaded now, while the session is open.
-            dossier.evidence = list(dossier.evidence)
-            dossier.events = list(dossier.events)
-            dossier.prices = list(dossier.prices)
             pages.append(page)
         s.expunge_all()
     return pages
