@@ -877,6 +877,15 @@ def demo(size: int, seed: int, packs_dir) -> None:
     raise SystemExit(sweep_exit(report.sweep))
 
 
+def _windows(values, kind: str, param):
+    from rules.prices import PriceWindow
+
+    try:
+        return [PriceWindow.parse(v, kind) for v in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
+
+
 def json_option(func):
     return click.option(
         "--json", "as_json", is_flag=True, help="Print the result as JSON for scripts."
@@ -899,10 +908,39 @@ def json_option(func):
     help="Continue the platform's last sweep, which was interrupted or killed: what it stored "
     "is not fetched again.",
 )
+@click.option(
+    "--promotion",
+    "promotions",
+    multiple=True,
+    metavar="NAME=START..END",
+    callback=lambda ctx, param, value: _windows(value, "promotion", param),
+    help="A promotion window (Beijing dates, both included), e.g. 双11=2026-11-01..2026-11-11: "
+    "stated original prices are judged against the lowest price seen in the 7 days before it.",
+)
+@click.option(
+    "--emergency",
+    "emergencies",
+    multiple=True,
+    metavar="NAME=START..END",
+    callback=lambda ctx, param, value: _windows(value, "emergency", param),
+    help="A declared emergency: essential goods priced far above their recent history are "
+    "哄抬价格 leads.",
+)
 @json_option
 @packs_option
 @db_option
-def sweep(profile, base_url, keywords, max_pages, resume, as_json, packs_dir, database_url):
+def sweep(
+    profile,
+    base_url,
+    keywords,
+    max_pages,
+    resume,
+    promotions,
+    emergencies,
+    as_json,
+    packs_dir,
+    database_url,
+):
     """Sweep the platform a PROFILE (YAML file or shipped name) describes; store the leads.
 
     \b
@@ -926,6 +964,7 @@ def sweep(profile, base_url, keywords, max_pages, resume, as_json, packs_dir, da
             base_url=base_url,
             keywords=list(keywords) or None,
             resume=resume,
+            windows=[*promotions, *emergencies],
         )
     )
     if as_json:

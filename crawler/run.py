@@ -39,6 +39,7 @@ from pipelines.store import NotStored
 from rules.engine import Scorer
 from rules.items import WEB_PLATFORM, PageCapture, PageFailure
 from rules.model import PackSet
+from rules.prices import PriceWindow
 from spiders.extract import capture, page_kind
 from spiders.field_report import FieldReading, field_report
 from spiders.generic import ORIGIN, GenericSpider
@@ -69,13 +70,15 @@ def run_sweep(
     base_url: str | None = None,
     keywords: list[str] | None = None,
     resume: bool = False,
+    windows: list[PriceWindow] | None = None,
 ) -> SweepResult:
     """Crawl the platform ``profile_path`` describes, score and store everything found.
 
     ``keywords`` replaces the packs' search terms; the profile's browse URLs are always
     crawled. ``resume`` continues the platform's last sweep, which was interrupted: result
     pages are read again, listings and shop pages it had stored are not fetched again.
-    Returns when the sweep has ended; call once per process.
+    ``windows`` are the promotion and emergency windows the price-history checks judge
+    prices in. Returns when the sweep has ended; call once per process.
     """
     profile = load_profile(profile_path).with_base_url(base_url)
     scorer = scorer or Scorer.load(settings.packs_dir)
@@ -89,6 +92,7 @@ def run_sweep(
         "WANGJIAN_SCORER": scorer,
         "WANGJIAN_SWEEP": row,
         "WANGJIAN_PROGRESS_LIVE": live,
+        "WANGJIAN_WINDOWS": list(windows or []),
     }
     if resumed is not None:
         inputs.update(
