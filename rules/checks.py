@@ -1,15 +1,23 @@
 """Structural checks: facts about a record rather than words in it.
 
 A registry maps each ``check.kind`` of the pack format to a class with one method, ``run``,
-which returns None when the check passes and a note (possibly empty) when it fires.
+which returns None when the check passes and a note (possibly empty) when it fires, or a
+``Finding`` when the hit should keep what it judged by (``rules.price_checks``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from rules.record import Record
 from rules.uscc import is_valid
+
+
+class Finding(NamedTuple):
+    """A check that fired: the note a person reads and the evidence the hit keeps."""
+
+    note: str
+    evidence: dict[str, Any]
 
 
 class StructuralCheck(Protocol):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rules.checks import CHECKS
+from rules.checks import CHECKS, Finding
 from rules.licence_text import completed
 from rules.loader import load_packs
 from rules.matcher import CompiledRule, Matcher
 from rules.model import PackSet
 from rules.normalize import Normalized, normalize
+from rules.price_checks import PRICE_HISTORY_CHECKS
 from rules.record import TEXT_FIELDS, Hit, Record, Verdict
 
 
@@ -53,6 +54,18 @@ class Scorer:
         self._checks = {kind: cls() for kind, cls in CHECKS.items()}
         self._field_order = {f: i for i, f in enumerate((*TEXT_FIELDS, "record"))}
         self._versions = packset.versions()
+
+    @property
+    def history_days(self) -> int:
+        """Days of price history before a sighting (or its window) that the packs' checks
+        read; 0 when none reads any, and nobody need look the history up."""
+        days = [
+            rule.check.days
+            for pack in self.packset.packs
+            for rule in pack.rules
+            if rule.check is not None and rule.check.kind in PRICE_HISTORY_CHECKS
+        ]
+        return max(days, default=0)
 
     def applicable(self, record: Record, category: Normalized) -> list[CompiledRule]:
         """Rules whose kinds and categories admit the record."""
@@ -119,8 +132,15 @@ class Scorer:
                 note = check.run(record, spec, fired)
             else:
                 note = check.run(record, spec)
-            if note is not None:
-                out.append((cr, self._hit(cr, "record", -1, -1, "", spec.kind, "check", note)))
+            if note is None:
+                continue
+            evidence = None
+            if isinstance(note, Finding):
+                note, evidence = note
+            hit = self._hit(cr, "record", -1, -1, "", spec.kind, "check", note)
+            if evidence is not None:
+                hit.evidence = evidence
+            out.append((cr, hit))
         return out
 
     @staticmethod

@@ -92,6 +92,10 @@ class ListingItem(BaseModel):
     price: float | None = None
     original_price: float | None = None
     sales: int | None = Field(None, description="Sales the page shows (销量), e.g. 7261人付款.")
+    available: bool | None = Field(
+        None,
+        description="False when the page says it is not for sale (已下架, 售罄); None: not shown.",
+    )
     category: str = ""
     ship_from: str = ""
     shop_name: str = Field("", description="The shop's name as shown with the listing.")

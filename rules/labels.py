@@ -102,6 +102,9 @@ CHECK_LABELS = {
     "permit_present": "未公示所需经营许可证",
     "seller_permit": "出售需许可商品的店铺未公示许可证",
     "discount_ratio": "现价远低于划线价",
+    "reference_price": "划线价高于促销前7日最低价",
+    "raise_then_discount": "先涨价后打折",
+    "price_gouging": "应急期间大幅涨价",
     "ad_label": "付费推广未标明广告",
 }
 
@@ -112,6 +115,7 @@ CATEGORY_LABELS = {
     "fake_promotion": "虚假宣传与违规促销",
     "prohibited_goods": "禁限售商品",
     "wildlife": "野生动植物及其制品",
+    "price_gouging": "哄抬价格",
 }
 
 

@@ -89,6 +89,54 @@ class DiscountRatioCheck(_Strict):
     max_ratio: float = Field(gt=0, lt=1, description="Largest suspicious ratio, e.g. 0.3.")
 
 
+class ReferencePriceCheck(_Strict):
+    kind: Literal["reference_price"] = Field(
+        description="Listing records with a price history: fires when the stated original "
+        "price (划线价) is above the lowest price observed in the `days` before the promotion "
+        "window the record is seen in (before the sighting itself outside a window)."
+    )
+    days: int = Field(7, ge=1, le=90, description="Days before the window that set the basis.")
+    min_observations: int = Field(
+        2, ge=1, description="Prices observed in those days needed to judge at all."
+    )
+    tolerance: float = Field(
+        0.0, ge=0, lt=1, description="Share above the lowest price still accepted, e.g. 0.02."
+    )
+
+
+class RaiseThenDiscountCheck(_Strict):
+    kind: Literal["raise_then_discount"] = Field(
+        description="Listing records with a price history, seen in a promotion window: fires "
+        "when the price was raised by at least `min_raise` in the `days` before the window and "
+        "the promotion's discounted price is no lower than the price before the raise "
+        "(先涨价后打折)."
+    )
+    days: int = Field(30, ge=1, le=120, description="Days before the window looked at.")
+    min_raise: float = Field(
+        0.15, gt=0, description="Smallest raise that counts, as a share of the earlier price."
+    )
+    tolerance: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description="A promotion price this share below the earlier price still counts as no "
+        "real discount.",
+    )
+
+
+class PriceGougingCheck(_Strict):
+    kind: Literal["price_gouging"] = Field(
+        description="Listing records seen in an emergency window: fires when an essential "
+        "good's price is at least `max_rise` above the highest price observed in the `days` "
+        "before the window (哄抬价格)."
+    )
+    goods: list[str] = Field(
+        min_length=1, description="Words that make a listing an essential good, e.g. [口罩, 大米]."
+    )
+    days: int = Field(14, ge=1, le=90, description="Days before the window that set the basis.")
+    max_rise: float = Field(0.5, gt=0, description="Largest rise still accepted, e.g. 0.5 = +50 %.")
+
+
 class AdLabelCheck(_Strict):
     kind: Literal["ad_label"] = Field(
         description="Ad records: fires when a paid placement carries no 广告 label."
@@ -102,6 +150,9 @@ Check = Annotated[
     | PermitPresentCheck
     | SellerPermitCheck
     | DiscountRatioCheck
+    | ReferencePriceCheck
+    | RaiseThenDiscountCheck
+    | PriceGougingCheck
     | AdLabelCheck,
     Field(discriminator="kind"),
 ]

@@ -87,9 +87,7 @@ def active(windows: Iterable[PriceWindow], kind: WindowKind, at: datetime) -> Pr
     return next((w for w in windows if w.kind == kind and w.holds(at)), None)
 
 
-def between(
-    history: Sequence[PricePoint], since: datetime, before: datetime
-) -> list[PricePoint]:
+def between(history: Sequence[PricePoint], since: datetime, before: datetime) -> list[PricePoint]:
     """The points seen in [since, before) that have a price."""
     return [p for p in history if p.price is not None and since <= p.when < before]
 

@@ -7,9 +7,12 @@ the store writes Hits and Verdicts. Plain pydantic, no Scrapy or SQLAlchemy.
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rules.prices import PricePoint, PriceWindow
 
 #: Text fields a rule may read. ``shop_text`` is everything shown on a shop page (name,
 #: licence block, introduction); ``category`` is matched as text too.
@@ -46,6 +49,20 @@ class Record(BaseModel):
         description="Listing records: the permits its shop displays; None when the shop's "
         "page was not read.",
     )
+    # What earlier sweeps saw of a listing, for the price-history checks.
+    observed_at: datetime | None = Field(
+        None, description="When this record's prices were seen (aware; naive means UTC)."
+    )
+    price_history: list[PricePoint] = Field(
+        default_factory=list,
+        description="Earlier sightings of the listing's prices, oldest first: "
+        '[{"at": "2026-11-01T10:00:00+08:00", "price": 99, "original_price": null}, …].',
+    )
+    windows: list[PriceWindow] = Field(
+        default_factory=list,
+        description="Promotion and emergency windows to judge prices in: "
+        '[{"kind": "promotion", "name": "双11", "start": "2026-11-01", "end": "2026-11-11"}].',
+    )
     # Facts about an ad slot.
     is_ad: bool = Field(False, description="The record is a paid placement.")
     ad_labelled: bool | None = Field(
@@ -77,6 +94,11 @@ class Hit(BaseModel):
         "", description="Extra fact, e.g. 国家一级保护野生动物 or the discount ratio."
     )
     legal_basis: str = ""
+    evidence: dict[str, Any] | None = Field(
+        None,
+        description="What a check judged by, beyond the note: a price-history check's window, "
+        "basis period, lowest or highest price and the observations.",
+    )
 
 
 class Verdict(BaseModel):

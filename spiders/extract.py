@@ -96,6 +96,19 @@ def parse_count(text: str) -> int | None:
     return int(number) if number is not None else None
 
 
+#: What a page says of a listing that is not for sale now.
+_UNAVAILABLE = re.compile(
+    r"下架|售罄|售完|缺货|无货|停售|已抢光|暂不销售|不可购买|库存\s*[:：]?\s*0(?!\d)"
+)
+
+
+def parse_availability(text: str) -> bool | None:
+    """'已下架', '售罄', '库存 0' -> False; '库存 12件', '有货' -> True; '' -> None (not shown)."""
+    if not text.strip():
+        return None
+    return not _UNAVAILABLE.search(text)
+
+
 def split_list(text: str) -> list[str]:
     return [part for part in _LIST_SEPARATORS.split(strip_label(text)) if part]
 
@@ -247,6 +260,7 @@ def _listing(
         price=parse_price(first(scope, f.price)),
         original_price=parse_price(first(scope, f.original_price)),
         sales=parse_count(first(scope, f.sales)),
+        available=parse_availability(first(scope, f.availability)),
         category=first(scope, f.category),
         ship_from=first(scope, f.ship_from),
         shop_name=first(scope, f.shop_name),

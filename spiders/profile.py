@@ -59,6 +59,10 @@ class ListingFields(_Strict):
         "The struck-through original price (划线价), read like price."
     )
     sales: OptionalPick = _pick("Sales shown (销量, 7261人付款, 1.2万+); its number is read.")
+    availability: OptionalPick = _pick(
+        "Stock or sale status shown (库存 12件, 已下架, 售罄); a text saying it is not for sale "
+        "(下架, 售罄, 缺货, 无货, 停售, 库存 0) marks the listing unavailable."
+    )
     category: OptionalPick = _pick("The listing's category (商品类目).")
     ship_from: OptionalPick = _pick(
         "Where the goods ship from (发货地), e.g. 湖北 鄂州; gives the 属地."

@@ -26,7 +26,7 @@ from store import places
 from store.evidence import captures_of_lead
 from store.export import local_time
 from store.leads import lead_events, region_of_lead
-from store.models import Ad, Lead, Listing, PriceObservation, RuleHit, Shop
+from store.models import Ad, Lead, Listing, Observation, RuleHit, Shop
 
 #: Characters of the field's text shown on each side of a hit.
 CONTEXT = 24
@@ -60,7 +60,7 @@ class LeadDossier:
     region_source: str = ""
     hits: list[HitView] = field(default_factory=list)
     evidence: list[Any] = field(default_factory=list)
-    prices: list[PriceObservation] = field(default_factory=list)
+    prices: list[Observation] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)
 
     def render(self, titles: dict[str, str] | None = None) -> str:
@@ -186,9 +186,9 @@ def lead_dossier(s: Session, lead_id: int) -> LeadDossier | None:
     if isinstance(target, Listing):
         dossier.prices = list(
             s.scalars(
-                select(PriceObservation)
-                .where(PriceObservation.listing_id == target.id)
-                .order_by(PriceObservation.observed_at)
+                select(Observation)
+                .where(Observation.listing_id == target.id)
+                .order_by(Observation.observed_at)
             )
         )
     dossier.events = lead_events(s, lead.id)

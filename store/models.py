@@ -133,7 +133,7 @@ class _Seen:
 
     @declared_attr
     def last_sweep(cls) -> Mapped[Sweep]:
-        return relationship(Sweep)
+        return relationship(Sweep, foreign_keys=f"{cls.__name__}.last_sweep_id")
 
 
 class Shop(_Seen, Base):
@@ -191,27 +191,39 @@ class Listing(_Seen, Base):
     encoding: Mapped[Code]
     rendered: Mapped[bool] = mapped_column(default=False)
     fetched_at: Mapped[datetime]
+    # Set when a finished sweep of its platform did not find it (下架 or deleted); cleared
+    # when a sweep finds it again. Its leads are kept and say so.
+    vanished_at: Mapped[datetime | None]
+    vanished_sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"))
 
     shop: Mapped[Shop | None] = relationship()
 
     kind = "listing"
 
 
-class PriceObservation(Base):
-    """The price a listing showed in one sweep (《规范促销行为暂行规定》§20 needs the history)."""
+class Observation(Base):
+    """What one sweep saw of a listing: its prices, title and availability.
 
-    __tablename__ = "price_observations"
+    One row per (listing, sweep): ``wangjian changes`` compares a sweep's rows with the
+    previous sweep's, and the price-history checks (《规范促销行为暂行规定》§20: the lowest price
+    of the seven days before a promotion) read the prices over time.
+    """
+
+    __tablename__ = "listing_observations"
     __table_args__ = (
         UniqueConstraint("listing_id", "sweep_id"),
-        Index("ix_price_observations_listing_observed", "listing_id", "observed_at"),
+        Index("ix_listing_observations_listing_observed", "listing_id", "observed_at"),
     )
 
     id: Mapped[IntPK]
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
     sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id"), index=True)
     observed_at: Mapped[Timestamp]
-    price: Mapped[Money]
+    price: Mapped[Money | None]
     original_price: Mapped[Money | None]
+    title: Mapped[str | None] = mapped_column(Text)
+    # False when the page said it is not for sale (已下架, 售罄, 缺货); None when not shown.
+    available: Mapped[bool | None]
 
 
 class Ad(_Seen, Base):
@@ -295,6 +307,9 @@ class RuleHit(_Targeted, Base):
     via: Mapped[Code]
     note: Mapped[str] = mapped_column(default="")
     legal_basis: Mapped[str] = mapped_column(default="")
+    # What a check judged by, when words are not enough: the observed prices of a price-history
+    # check (``rules.record.Hit.evidence``).
+    evidence: Mapped[dict[str, Any] | None]
     sweep_id: Mapped[int | None] = mapped_column(ForeignKey("sweeps.id"), index=True)
     created_at: Mapped[Timestamp]
 
@@ -421,7 +436,7 @@ __all__ = [
     "LeadStatus",
     "Listing",
     "Platform",
-    "PriceObservation",
+    "Observation",
     "RuleHit",
     "Shop",
     "Sweep",

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 from rules.items import AdItem, Item, ListingItem, PageCapture, PageItem, ShopItem
 from rules.licence_text import read_licence
 from rules.record import Verdict
-from store import places
+from store import observations, places
 from store.base import utc
 from store.models import (
     Ad,
     Listing,
+    Observation,
     Platform,
-    PriceObservation,
     Shop,
     Sweep,
     SweepKind,
@@ -83,10 +83,16 @@ def start_sweep(
 def finish_sweep(
     s: Session, sweep: Sweep, status: str | SweepStatus, stats: Mapping[str, Any]
 ) -> Sweep:
+    """End the sweep; a finished sweep of a platform marks the listings it did not find as
+    vanished (``stats["vanished"]``: how many, None when pages failed and it cannot tell)."""
     sweep.status = SweepStatus(status)
-    sweep.stats = dict(stats)
     sweep.finished_at = utcnow()
+    sweep.stats = dict(stats)
     s.flush()
+    vanished = observations.mark_vanished(s, sweep)
+    if sweep.kind == SweepKind.sweep and sweep.status == SweepStatus.finished:
+        sweep.stats = {**sweep.stats, "vanished": vanished}
+        s.flush()
     return sweep
 
 
@@ -186,8 +192,7 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing
     if listing.shop is not None:
         # A shop without a readable licence is placed by its listings: this one may move it.
         settle_shop_region(s, listing.shop)
-    if listing.price is not None:
-        _observe_price(s, sweep, listing, new, _seen_at(item.page))
+    _observe(s, sweep, listing, new, _seen_at(item.page), item.available)
     return listing, new
 
 
@@ -212,23 +217,30 @@ def _write_listing(s: Session, sweep: Sweep, item: ListingItem | PageItem):
     listing.encoding = item.page.encoding
     listing.rendered = item.page.rendered
     listing.fetched_at = at
+    listing.vanished_at = listing.vanished_sweep_id = None  # found again, if it had vanished
     return listing, new
 
 
-def _observe_price(s: Session, sweep: Sweep, listing: Listing, new: bool, at: datetime) -> None:
+def _observe(
+    s: Session, sweep: Sweep, listing: Listing, new: bool, at: datetime, available: bool | None
+) -> None:
+    """Keep what this sweep saw of the listing (one row per sweep: a page read twice in a
+    sweep, as a resumed one may, keeps its last reading)."""
     observation = None
     if not new:
         observation = s.scalars(
-            select(PriceObservation).where(
-                PriceObservation.listing_id == listing.id, PriceObservation.sweep_id == sweep.id
+            select(Observation).where(
+                Observation.listing_id == listing.id, Observation.sweep_id == sweep.id
             )
         ).one_or_none()
     if observation is None:
-        observation = PriceObservation(listing_id=listing.id, sweep_id=sweep.id)
+        observation = Observation(listing_id=listing.id, sweep_id=sweep.id)
         s.add(observation)
     observation.observed_at = at
     observation.price = listing.price
     observation.original_price = listing.original_price
+    observation.title = listing.title
+    observation.available = available
     s.flush()
 
 

@@ -14,7 +14,7 @@ from wangjian_process import wangjian_json
 
 from crawler.demo.catalog import build_catalog
 from store.db import make_engine, session_scope
-from store.models import Listing, PriceObservation, Sweep
+from store.models import Listing, Observation, Sweep
 
 CATALOG = build_catalog(seed=7, size=60)
 NOTHING = "不存在的词"  # a keyword search that finds nothing: the sweep is the browse chain
@@ -131,7 +131,7 @@ def test_what_deserves_a_retry_is_retried_and_nothing_else_is_lost(swept):
     assert set(page_of(3)) <= set(listings)
     with session_scope(make_engine(db_url)) as s:
         counts = s.execute(
-            select(PriceObservation.listing_id, func.count()).group_by(PriceObservation.listing_id)
+            select(Observation.listing_id, func.count()).group_by(Observation.listing_id)
         ).all()
     assert all(n == 1 for _, n in counts)  # each listing captured exactly once
 

@@ -10,7 +10,7 @@ from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
 from store.db import make_engine, session_scope
 from store.leads import list_leads
-from store.models import Listing, PriceObservation, Shop, Sweep
+from store.models import Listing, Observation, Shop, Sweep
 
 CATALOG = build_catalog(seed=13, size=150)
 
@@ -45,7 +45,7 @@ def test_a_killed_sweep_resumes_to_the_same_result(tmp_path):
         (sweep,) = s.scalars(select(Sweep)).all()  # one sweep, continued
         assert (sweep.status, sweep.stats["resumed"]) == ("finished", 1)
         counts = s.execute(
-            select(PriceObservation.listing_id, func.count()).group_by(PriceObservation.listing_id)
+            select(Observation.listing_id, func.count()).group_by(Observation.listing_id)
         ).all()
         assert all(n == 1 for _, n in counts)
 

@@ -16,7 +16,7 @@ from rules.engine import Scorer
 from rules.items import record_of
 from rules.loader import load_packs
 from store import db
-from store.models import Ad, Lead, Listing, Platform, PriceObservation, RuleHit, Shop, Sweep
+from store.models import Ad, Lead, Listing, Observation, Platform, RuleHit, Shop, Sweep
 
 
 def _add_platform(s, code: str) -> str:
@@ -82,7 +82,7 @@ def test_a_sweep_killed_mid_way_leaves_whole_items(tmp_path):
                     assert (row.title, float(row.price)) == (truth.title, truth.price)
                     assert row.shop_id is not None
                     observed = s.scalar(
-                        select(func.count()).where(PriceObservation.listing_id == row.id)
+                        select(func.count()).where(Observation.listing_id == row.id)
                     )
                     assert observed == 1, row.external_id
                 verdict = scorer.score(record_of(row))

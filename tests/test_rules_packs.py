@@ -25,7 +25,10 @@ LABELLED = ROOT / "tests" / "data" / "labelled.jsonl"
 #: Written blind to the packs; the blind figures are in tests/data/README.md ("Held-out set").
 HELDOUT = ROOT / "tests" / "data" / "heldout.jsonl"
 REFERENCE = SHARED
-SHIPPED = {"license_display", "fake_promotion", "prohibited_goods", "wildlife"}
+SHIPPED = {"license_display", "fake_promotion", "prohibited_goods", "wildlife", "price_gouging"}
+#: Packs a record's own text can fire; price_gouging needs a price history and an emergency
+#: window, which a labelled title does not carry (tests/test_price_history.py covers it).
+TEXT_JUDGED = SHIPPED - {"price_gouging"}
 #: Measured 2026-11: 22 of the 7,998 reference titles (0.275 %; the file repeats some titles) make
 #: a pack fire — prohibited_goods 18 (e-cigarettes and 烟油, Rx drugs, veterinary vaccines, 甩棍:
 #: leads a regulator wants; one real miss, 沉香 incense "烟丝"), wildlife 3 (wild 冬虫夏草, a
@@ -99,7 +102,7 @@ def test_labelled_set_shape(labelled):
     tricky = sum(r["group"] in ("benign", "evasive") for r in labelled)
     assert tricky * 2 >= len(labelled)
     assert {r["group"] for r in labelled} == {"plain", "evasive", "benign"}
-    assert {p for r in labelled for p in r["expect"]} == SHIPPED
+    assert {p for r in labelled for p in r["expect"]} == TEXT_JUDGED
 
 
 def _assert_targets(scorer, records, name: str) -> None:
@@ -122,7 +125,9 @@ def test_labelled_set_recall_and_false_positives(scorer, labelled):
 def test_labelled_set_per_pack_evaluation(scorer, labelled):
     ev = evaluate(scorer, labelled)
     print(ev.render())
-    for stats in ev.packs.values():
+    assert ev.packs["price_gouging"].tp + ev.packs["price_gouging"].fp == 0  # no history here
+    for pack_id in TEXT_JUDGED:
+        stats = ev.packs[pack_id]
         assert stats.recall is not None and stats.recall >= 0.9
         assert stats.precision is not None and stats.precision >= 0.9
 

@@ -35,7 +35,7 @@ TABLES = {
     "leads",
     "listings",
     "platforms",
-    "price_observations",
+    "listing_observations",
     "rule_hits",
     "shops",
     "sweeps",
@@ -86,12 +86,12 @@ def test_sqlite_engine_creates_the_folder_and_sets_pragmas(tmp_path):
 def test_upgrade_creates_every_table_and_check_finds_no_difference(db_url):
     engine = make_engine(db_url)
     assert current_revision(engine) is None
-    assert upgrade(db_url) == head_revision() == "0008"
+    assert upgrade(db_url) == head_revision() == "0009"
     assert set(inspect(engine).get_table_names()) == TABLES
-    assert current_revision(engine) == "0008"
+    assert current_revision(engine) == "0009"
     assert check(engine) == []
     # Upgrading a database that is already at head is a no-op.
-    assert upgrade(engine) == "0008"
+    assert upgrade(engine) == "0009"
     engine.dispose()
 
 

@@ -28,7 +28,7 @@ from store.models import (
     Lead,
     LeadStatus,
     Listing,
-    PriceObservation,
+    Observation,
     RuleHit,
     Shop,
     Sweep,
@@ -113,7 +113,7 @@ def test_shop_facts_and_uscc_check(db_engine):
         assert stored(s, sweep, shop_item(uscc=None)).uscc_valid is None
 
 
-def test_price_observations_accumulate_one_per_sweep(db_engine):
+def test_observations_accumulate_one_per_sweep(db_engine):
     prices = [(T0, 120.0), (T0 + timedelta(days=2), 89.0), (T0 + timedelta(days=5), 99.0)]
     with session_scope(db_engine) as s:
         for at, price in prices:
@@ -125,12 +125,17 @@ def test_price_observations_accumulate_one_per_sweep(db_engine):
     with session_scope(db_engine) as s:
         listing = s.scalars(select(Listing)).one()
         observed = s.execute(
-            select(PriceObservation.observed_at, PriceObservation.price).order_by(
-                PriceObservation.observed_at
+            select(Observation.observed_at, Observation.price).order_by(
+                Observation.observed_at
             )
         ).all()
-        assert observed == [(at, Decimal(f"{price:.2f}")) for at, price in prices]
+        # A sighting without a price is a sighting: kept, with its title, price NULL.
+        assert observed == [(at, Decimal(f"{price:.2f}")) for at, price in prices] + [
+            (T0 + timedelta(days=6), None)
+        ]
         assert listing.price is None
+        titles = s.scalars(select(Observation.title)).all()
+        assert titles == [listing.title] * 4
 
 
 def test_record_verdict_replaces_hits_and_keeps_one_lead_per_category(db_engine):

@@ -1,0 +1,128 @@
+"""What sweeps saw of each listing over time: price histories, and listings that vanished.
+
+Every sweep writes one ``Observation`` per listing it saw (``store.sweeps``). Read here:
+
+- ``price_points``: a listing's observed prices, oldest first, as the price-history checks
+  read them (``rules.price_checks``);
+- ``PriceHistory``: what the score pipeline asks during a sweep, before the item is stored:
+  the listing's earlier sightings, looked up by (platform, external id);
+- ``mark_vanished``: after a finished sweep, the platform's listings it did not find.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from rules.prices import PricePoint, PriceWindow
+from rules.record import Record
+from store import db
+from store.base import utc
+from store.models import Listing, Observation, Platform, Sweep, SweepKind, SweepStatus
+
+
+def _point(observed_at: datetime, price, original_price) -> PricePoint:
+    return PricePoint(
+        at=observed_at,
+        price=None if price is None else float(price),
+        original_price=None if original_price is None else float(original_price),
+    )
+
+
+def price_points(
+    s: Session,
+    listing_id: int,
+    since: datetime | None = None,
+    before: datetime | None = None,
+    exclude_sweep: int | None = None,
+) -> list[PricePoint]:
+    """The listing's sightings with a price in [since, before), oldest first."""
+    query = select(Observation.observed_at, Observation.price, Observation.original_price).where(
+        Observation.listing_id == listing_id, Observation.price.is_not(None)
+    )
+    if since is not None:
+        query = query.where(Observation.observed_at >= since)
+    if before is not None:
+        query = query.where(Observation.observed_at < before)
+    if exclude_sweep is not None:
+        query = query.where(Observation.sweep_id != exclude_sweep)
+    return [_point(*row) for row in s.execute(query.order_by(Observation.observed_at))]
+
+
+def lookback(at: datetime, windows: list[PriceWindow], days: int) -> datetime:
+    """The earliest sighting a check of ``days`` may read for a record seen ``at``: the days
+    before the earliest window that holds ``at``, else before ``at``."""
+    opens = [w.opens for w in windows if w.holds(at)]
+    return min([*opens, at]) - timedelta(days=days)
+
+
+class PriceHistory:
+    """The price history of listings a sweep is scoring, read from its database.
+
+    One read-only connection pool of its own (SQLite in WAL reads beside the writer); the
+    sweep's own sightings are left out, so a resumed sweep judges a listing as it first did.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        days: int,
+        windows: list[PriceWindow] | None = None,
+        sweep_id: int | None = None,
+    ) -> None:
+        self.engine = db.reading(engine)
+        self.days = days
+        self.windows = list(windows or [])
+        self.sweep_id = sweep_id
+        self._sessions = db.sessions(self.engine)
+
+    def complete(self, record: Record, platform: str, external_id: str, at: datetime) -> Record:
+        """``record`` with the sighting's time, the windows and the listing's history."""
+        at = utc(at)
+        history: list[PricePoint] = []
+        if record.kind == "listing" and record.price is not None:
+            with self._sessions() as s:
+                listing_id = s.scalar(
+                    select(Listing.id)
+                    .join(Platform, Listing.platform_id == Platform.id)
+                    .where(Platform.code == platform, Listing.external_id == external_id)
+                )
+                if listing_id is not None:
+                    history = price_points(
+                        s,
+                        listing_id,
+                        since=lookback(at, self.windows, self.days),
+                        before=at,
+                        exclude_sweep=self.sweep_id,
+                    )
+        return record.model_copy(
+            update={"observed_at": at, "windows": self.windows, "price_history": history}
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def mark_vanished(s: Session, sweep: Sweep) -> int | None:
+    """Mark the platform's listings this sweep did not find as vanished; how many, or None
+    when the sweep cannot tell (not a finished sweep, or pages failed: a listing whose page
+    or result page failed was not seen, which does not mean it is gone)."""
+    stats = sweep.stats or {}
+    if sweep.kind != SweepKind.sweep or sweep.status != SweepStatus.finished:
+        return None
+    if stats.get("wangjian/errors", 0) or stats.get("failures"):
+        return None
+    at = sweep.finished_at or sweep.started_at
+    result = s.execute(
+        update(Listing)
+        .where(
+            Listing.platform_id == sweep.platform_id,
+            Listing.last_sweep_id != sweep.id,
+            Listing.vanished_at.is_(None),
+        )
+        .values(vanished_at=at, vanished_sweep_id=sweep.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
