@@ -1335,7 +1335,7 @@ def _verify_packet(folder: Path, expected: str | None) -> None:
     click.echo(f"{summary}：全部完好（清单 SHA-256 {found}）")
 
 
-from crawler.schedule_cli import schedule  # noqa: E402 - sweeps on a calendar, its own module
+from cli_schedule import schedule  # noqa: E402 - sweeps on a calendar, its own module
 
 main.add_command(schedule)
 

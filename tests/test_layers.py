@@ -19,7 +19,7 @@ ALLOWED = {
     "pipelines": {"rules", "store"},
     "crawler": {"rules", "store", "spiders", "pipelines"},
 }
-OURS = set(ALLOWED) | {"cli"}
+OURS = set(ALLOWED) | {"cli", "cli_schedule"}
 
 
 def imports(path: Path) -> set[str]:

@@ -51,6 +51,7 @@ def test_listing_readings_in_profile_order_with_id_first():
         FieldReading("listing.fields.price", "span.price", ["¥1,299.00"], False),
         FieldReading("listing.fields.original_price", "del.original-price", ["¥2,599.00"], False),
         FieldReading("listing.fields.sales", None, [], False),
+        FieldReading("listing.fields.availability", "span.stock", [], False),
         FieldReading("listing.fields.category", "span.category", ["食品"], False),
         FieldReading("listing.fields.ship_from", "span.ship-from", ["湖北 鄂州"], False),
         FieldReading(

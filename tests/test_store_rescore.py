@@ -114,6 +114,7 @@ def test_rescore_with_changed_packs_reports_and_writes_the_changes(swept, change
         "fake_promotion": NEW,
         "license_display": SHIPPED,
         "prohibited_goods": SHIPPED,
+        "price_gouging": SHIPPED,
         "wildlife": NEW,
     }
     (sweep_id,) = report.sweep_ids
