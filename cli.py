@@ -1184,6 +1184,42 @@ def _health_lines(row) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+@main.command("changes")
+@click.option("--sweep", "sweep_id", type=int, help="This sweep (default: the newest that ended).")
+@click.option(
+    "--limit",
+    type=click.IntRange(0),
+    default=50,
+    show_default=True,
+    help="Listings shown (0: all).",
+)
+@json_option
+@db_option
+def changes(sweep_id, limit, as_json, database_url) -> None:
+    """What a sweep saw change on its platform since the previous sweep: new listings,
+    changed ones (price, 划线价, title, availability) and vanished ones, with their leads.
+
+    \b
+    Example:
+      wangjian changes
+      wangjian changes --sweep 12 --json
+    """
+    from store import changes as found_changes
+    from store.db import session_scope
+    from store.errors import StoreError
+
+    engine = open_store(load_settings(database_url=database_url))
+    try:
+        with session_scope(engine, read_only=True) as session:
+            found = found_changes.changes_of(session, sweep_id)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(found_changes.as_json(found), ensure_ascii=False, indent=1))
+        return
+    click.echo(found_changes.render(found, limit or None), nl=False)
+
+
 @main.command("rescore")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON for scripts.")
 @packs_option

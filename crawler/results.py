@@ -8,9 +8,10 @@ for people.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from rules import clock
 from rules.explain import mark
 from rules.items import PageCapture, PageFailure, record_of
 from rules.labels import category_label, field_label, kind_label
@@ -166,7 +167,7 @@ class ScanResult:
             error=error,
             rendered=page.rendered if page else False,
             sha256=page.sha256 if page else None,
-            fetched_at=page.fetched_at if page else datetime.now(UTC),
+            fetched_at=page.fetched_at if page else clock.now(),
         )
 
     @classmethod

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rules import clock
 from rules.errors import validation_problems
 
 ENV_PREFIX = "WANGJIAN_"
@@ -141,6 +142,20 @@ class Settings(BaseSettings):
         description="Per platform code, JSON: proxy and storage_state, e.g. "
         '{"taobao": {"proxy": "http://10.0.0.5:3128", "storage_state": "taobao-state.json"}}.',
     )
+
+    clock: str | None = Field(
+        None,
+        description="Simulated start time for rehearsals and tests, ISO 8601 with its offset "
+        "(2026-11-05T10:00:00+08:00): every time recorded runs on from it at the real rate, and "
+        "the evidence says the clock was simulated. Never set it for real sweeps.",
+    )
+
+    @field_validator("clock")
+    @classmethod
+    def _clock_is_a_time(cls, value: str | None) -> str | None:
+        if value is not None:
+            clock.parse(value)
+        return value
 
     def access(self, platform: str) -> PlatformAccess:
         """How to reach ``platform``: its entry in ``platforms``, else directly."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from scrapy.exceptions import NotConfigured
 from pipelines import tls
 from pipelines.score import Scored
 from pipelines.screenshot import Screenshotter
+from rules import clock
 from rules.items import PageFailure
 from store import db, evidence
 
@@ -80,7 +81,7 @@ class EvidencePipeline:
             self.stats.inc_value("wangjian/evidence/unchanged")
             return scored
         served = await self._verified(served)
-        at = datetime.now(UTC)
+        at = clock.now()
         hits = [h for h in scored.verdict.hits if h.matched]
         shot = await self.shooter.shoot(served, item.page.encoding, [h.matched for h in hits])
         try:

@@ -20,8 +20,9 @@ import hashlib
 import socket
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
+
+from rules import clock
 
 TIMEOUT_S = 10.0
 
@@ -44,7 +45,7 @@ def check(
     an http ``proxy`` when given) found, as ``tls`` fields (strings)."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 443
-    checked = {"checked_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    checked = {"checked_at": clock.now().isoformat(timespec="seconds")}
     try:
         shake, verified = _handshake(host, port, ip, proxy, timeout, verify=True), "yes"
         error = None

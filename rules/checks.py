@@ -121,3 +121,8 @@ class AdLabel:
         if record.is_ad and record.ad_labelled is False:
             return '付费推广未标明"广告"'
         return None
+
+
+# The checks that read a listing's price history live in their own module; importing it here
+# registers them, so CHECKS is complete whoever imports it first.
+from rules import price_checks  # noqa: E402, F401

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from rules import clock
 from rules.record import Record
 
 #: The platform code of pages read without a platform profile (``wangjian scan`` of any URL).
@@ -54,7 +55,7 @@ class PageCapture(BaseModel):
 
     url: str = Field(description="Final URL, after redirects.")
     status: int
-    fetched_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    fetched_at: datetime = Field(default_factory=clock.now)
     sha256: str = Field(description="SHA-256 of the body bytes as served.")
     encoding: str = Field(description="Encoding the text was decoded with ('binary' if none).")
     rendered: bool = Field(False, description="Rendered by Chromium (Playwright).")
@@ -177,7 +178,7 @@ class PageFailure(BaseModel):
     reason: FailureKind = Field(description="Which stage failed.")
     message: str = Field(description="One line a user understands, e.g. 'HTTP 503'.")
     page: PageCapture | None = Field(None, description="What was served, when anything was.")
-    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    at: datetime = Field(default_factory=clock.now)
 
     @property
     def text(self) -> str:

@@ -8,24 +8,28 @@ valid pinyin syllables, so "xiaoqi" is not found inside "xiaoqing".
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
-from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.pinyin_dict import pinyin_dict
 
 from rules.normalize import Normalized
 
 
 def _syllables() -> frozenset[str]:
+    """Every toneless syllable of pypinyin's dictionary (tone marks dropped, ü written v)."""
+    readings: set[str] = set()
+    for value in pinyin_dict.values():
+        readings.update(value.split(","))
     out = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            syl = to_normal(reading, v_to_u=False)
-            # Vowel-less interjections (m, ng, hm) would split almost any English word.
-            if syl.isascii() and any(v in syl for v in "aeiouv"):
-                out.add(syl)
+    for reading in readings:
+        spelled = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+        syl = "".join(c for c in spelled if not unicodedata.combining(c))
+        # Vowel-less interjections (m, ng, hm) would split almost any English word.
+        if syl.isascii() and any(v in syl for v in "aeiouv"):
+            out.add(syl)
     return frozenset(out)
 
 

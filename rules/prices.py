@@ -45,10 +45,13 @@ class PriceWindow(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: WindowKind = "promotion"
+    kind: WindowKind = Field(
+        "promotion",
+        description="promotion (促销: 双11, 618) or emergency (应急: a declared emergency).",
+    )
     name: str = Field(description="As people say it, e.g. 双11 or 某地疫情应急.")
-    start: date
-    end: date
+    start: date = Field(description="Its first day (YYYY-MM-DD, Beijing time).")
+    end: date = Field(description="Its last day, included.")
 
     @model_validator(mode="after")
     def _ordered(self) -> PriceWindow:

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from rules import clock
+
 # Named constraints let later migrations drop or alter them by name, on SQLite (batch mode)
 # as on PostgreSQL.
 NAMING_CONVENTION = {
@@ -23,7 +25,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def utc(value: datetime) -> datetime:

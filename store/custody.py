@@ -26,10 +26,11 @@ import socket
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rules import clock
 from store.errors import StoreError
 
 ACTIONS = ("capture", "view", "export", "status", "referral", "verify")
@@ -311,7 +312,7 @@ def _head_problem(expected: str, actual: str, count: int, seen: dict[str, int]) 
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return clock.now().isoformat(timespec="microseconds")
 
 
 def _last_line(fd: int, path: Path) -> bytes | None:

@@ -62,6 +62,7 @@ class LeadDossier:
     evidence: list[Any] = field(default_factory=list)
     prices: list[Observation] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)
+    vanished_at: Any = None  # when a sweep no longer found the listing
 
     def render(self, titles: dict[str, str] | None = None) -> str:
         e = escape_controls
@@ -69,7 +70,12 @@ class LeadDossier:
         lines = [
             f"线索 {lead.id}  {category_label(lead.category, titles)}  分值 {lead.score:g}  "
             f"状态 {status_label(str(lead.status))}"
-            + ("  （已不再命中）" if lead.cleared_at else ""),
+            + ("  （已不再命中）" if lead.cleared_at else "")
+            + (
+                f"  （商品已下架：{local_text(self.vanished_at)}起未再发现）"
+                if self.vanished_at
+                else ""
+            ),
             f"对象: {kind_label(self.kind)}  平台 {self.platform}  编号 {e(self.external_id)}",
             f"标题: {e(self.title)}",
             f"网址: {e(self.url)}",
@@ -154,6 +160,7 @@ def lead_dossier(s: Session, lead_id: int) -> LeadDossier | None:
     else:
         target_for_region = target if isinstance(target, Listing) else None
     if isinstance(target, Listing):
+        dossier.vanished_at = target.vanished_at
         if target.price is not None:
             dossier.facts.append(("价格", f"{target.price}"))
         if target.ship_from:
@@ -187,7 +194,7 @@ def lead_dossier(s: Session, lead_id: int) -> LeadDossier | None:
         dossier.prices = list(
             s.scalars(
                 select(Observation)
-                .where(Observation.listing_id == target.id)
+                .where(Observation.listing_id == target.id, Observation.price.is_not(None))
                 .order_by(Observation.observed_at)
             )
         )

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from rules import clock as rules_clock
 from rules.items import Served
 from rules.record import Hit
 from store import db
@@ -120,7 +121,10 @@ def clock() -> dict[str, Any]:
             synced = done.stdout.strip() == "yes"
     except (OSError, subprocess.SubprocessError):
         pass
-    return {"source": "system clock", "host": socket.gethostname(), "ntp_synchronized": synced}
+    found = {"source": "system clock", "host": socket.gethostname(), "ntp_synchronized": synced}
+    if rules_clock.simulated():  # a rehearsal: the times are not the real ones
+        found["source"] = f"simulated clock ({rules_clock.ENV}={rules_clock.simulated()})"
+    return found
 
 
 def warc(served: Served, at: datetime, shots: list[tuple[str, bytes]]) -> bytes:

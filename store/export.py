@@ -47,6 +47,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("网址", "url"),
     ("规则包版本", "pack_version"),
     ("不再命中时间", "cleared_at"),
+    ("商品下架时间", "vanished_at"),
 ]
 TABLE_COLUMNS = ("线索编号", "类别", "分值", "属地", "对象", "标题/店铺名", "命中内容", "最近发现")
 # Cells starting with these are formulas to Excel (and LibreOffice, Google Sheets).

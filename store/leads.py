@@ -54,6 +54,9 @@ class LeadRow:
     #: What placed the lead (``REGION_SOURCES``): uscc, licence_address, listing_ship_from,
     #: ship_from (its shop's listings), or None.
     region_source: str | None = None
+    #: When a finished sweep of its platform no longer found the lead's listing (下架); None:
+    #: still listed, or not a listing.
+    vanished_at: datetime | None = None
 
 
 class SummaryRow(NamedTuple):
@@ -277,6 +280,7 @@ def _row(lead: Lead, region: str | None, source: str | None, matched: dict, name
         last_seen=lead.last_seen,
         matched=TERM_SEPARATOR.join(matched.get(lead.id, ())),
         cleared_at=lead.cleared_at,
+        vanished_at=getattr(target, "vanished_at", None),
     )
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from rules import clock
 from rules.labels import category_label, field_label, kind_label, status_label
 from store import db, places
 from store.custody import default_actor
@@ -150,7 +151,7 @@ def build_packet(
     except OSError as exc:
         raise ReferralError(f"cannot write {out}: {exc.strerror or exc}") from None
     try:
-        created = datetime.now(UTC)
+        created = clock.now()
         extractors = _extractors(data_dir)
         pages = _copy_evidence(engine, data_dir, rows, staging, extractors)
         export_leads(rows, "xlsx", staging / "leads.xlsx", labels)

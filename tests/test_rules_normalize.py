@@ -96,3 +96,16 @@ def test_length_changing_conversion_keeps_the_map(monkeypatch):
         assert n.original_text(1, 3) == "乾"
     finally:
         nz._t2s_char.cache_clear()
+
+
+def test_the_syllable_set_is_pypinyins_readings_without_tones():
+    # The fast derivation (tone marks dropped by NFD) against pypinyin's own tone converter.
+    from pypinyin.contrib.tone_convert import to_normal
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    from rules.phonetic import SYLLABLES
+
+    readings = {r for value in pinyin_dict.values() for r in value.split(",")}
+    toneless = {to_normal(r, v_to_u=False) for r in readings}
+    assert SYLLABLES == {s for s in toneless if s.isascii() and any(v in s for v in "aeiouv")}
+    assert {"lv", "nve", "zhuang", "er"} <= SYLLABLES and "m" not in SYLLABLES

@@ -14,7 +14,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from crawler.demo import generate
+from crawler.demo import calendar, generate
 from crawler.demo.records import Ad, Listing, Shop
 from crawler.demo.vocab import BANNER_BAD
 
@@ -30,6 +30,9 @@ class Catalog:
     listings: dict[str, Listing]
     ads: dict[str, Ad]
     truth: dict[Key, frozenset[str]] = field(default_factory=dict)
+    #: The demo's clock (``crawler.demo.calendar``): None is the static marketplace; a day
+    #: number makes prices move, listings appear and vanish as on that day.
+    day: int | None = None
     _haystacks: list[tuple[str, str]] = field(default_factory=list, repr=False)
     _search_cache: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _by_shop: dict[str, list[str]] = field(default_factory=dict, repr=False)
@@ -41,24 +44,38 @@ class Catalog:
             self._by_shop.setdefault(listing.shop_id, []).append(listing.id)
 
     # --- lookups used by the pages ------------------------------------------------------------
+    def listing(self, listing_id: str) -> Listing | None:
+        """The listing as its page shows it today; None when it is not (or no longer) on sale."""
+        found = self.listings.get(listing_id)
+        if found is None or self.day is None:
+            return found
+        if not calendar.lives(self.seed, found, self.day):
+            return None
+        return calendar.priced(self.seed, found, self.day)
+
     def shop_of(self, listing: Listing) -> Shop:
         return self.shops[listing.shop_id]
 
     def shop_listings(self, shop_id: str) -> list[Listing]:
-        return [self.listings[i] for i in self._by_shop.get(shop_id, ())]
+        listed = (self.listing(i) for i in self._by_shop.get(shop_id, ()))
+        return [x for x in listed if x is not None]
 
     def search(self, keyword: str) -> list[str]:
-        """Listing ids matching the keyword, in id order; '' matches everything."""
+        """Listing ids on sale matching the keyword, in id order; '' matches everything."""
         needle = fold(keyword).strip()
         if not needle:
-            return list(self.listings)
-        hits = self._search_cache.get(needle)
-        if hits is None:
-            hits = [lid for lid, hay in self._haystacks if needle in hay]
-            if len(self._search_cache) > 256:  # a sweep asks for few keywords; bound it anyway
-                self._search_cache.clear()
-            self._search_cache[needle] = hits
-        return hits
+            hits = list(self.listings)
+        else:
+            hits = self._search_cache.get(needle)
+            if hits is None:
+                hits = [lid for lid, hay in self._haystacks if needle in hay]
+                if len(self._search_cache) > 256:  # a sweep asks for few keywords; bound it
+                    self._search_cache.clear()
+                self._search_cache[needle] = hits
+        if self.day is None:
+            return hits
+        day = self.day
+        return [i for i in hits if calendar.lives(self.seed, self.listings[i], day)]
 
     def page_count(self, keyword: str) -> int:
         return max(1, math.ceil(len(self.search(keyword)) / PAGE_SIZE))

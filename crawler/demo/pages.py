@@ -101,8 +101,9 @@ def search(catalog: Catalog, keyword: str, page_arg: str | None) -> Response:
     if page > pages:
         return error_page(404, f"搜索结果只有 {pages} 页，没有第 {page} 页。")
     banner, promoted = catalog.ads_on(keyword, page)
-    rows = [_result(catalog.listings[ad.listing_id], catalog, ad) for ad in promoted]
-    rows += [_result(catalog.listings[i], catalog)
+    shown_ads = [(catalog.listing(ad.listing_id), ad) for ad in promoted]
+    rows = [_result(listing, catalog, ad) for listing, ad in shown_ads if listing is not None]
+    rows += [_result(catalog.listing(i) or catalog.listings[i], catalog)
              for i in hits[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
     shown = f"“{escape(keyword)}”的搜索结果" if keyword.strip() else "全部商品"
     parts = [f'<h1 class="search-title">{shown}：共 {len(hits)} 件商品</h1>']
@@ -131,7 +132,7 @@ PRICE_SCRIPT = """<script>
 
 
 def item(catalog: Catalog, listing_id: str) -> Response:
-    listing = catalog.listings.get(listing_id)
+    listing = catalog.listing(listing_id)
     if listing is None:
         return error_page(404, f"商品 {listing_id} 不存在或已下架。")
     shop = catalog.shop_of(listing)
@@ -146,7 +147,8 @@ def item(catalog: Catalog, listing_id: str) -> Response:
         f'<div class="item" data-id="{listing.id}">\n'
         f'<h1 class="title">{escape(listing.title)}</h1>\n'
         f'<p class="price-box">价格：{price} {original}</p>\n'
-        f'<p>类目：<span class="category">{listing.category}</span></p>\n'
+        + (f'<p>库存：<span class="stock">{listing.stock}</span></p>\n' if listing.stock else "")
+        + f'<p>类目：<span class="category">{listing.category}</span></p>\n'
         f'<p>发货地：<span class="ship-from">{shop.city.place}</span></p>\n'
         f'<div class="desc">{escape(listing.description)}</div>\n'
         f'<p>店铺：<a class="shop" href="/shop/{shop.id}">{escape(shop.name)}</a></p>\n</div>'
@@ -188,7 +190,7 @@ def shop(catalog: Catalog, shop_id: str) -> Response:
 
 
 def price_api(catalog: Catalog, listing_id: str) -> Response:
-    listing = catalog.listings.get(listing_id)
+    listing = catalog.listing(listing_id)
     if listing is None:
         body = {"error": f"商品 {listing_id} 不存在"}
         return Response(404, json.dumps(body, ensure_ascii=False).encode(), "application/json")

@@ -61,6 +61,7 @@ class Listing:
     evasive: bool = False
     js_priced: bool = False
     gbk: bool = False
+    stock: str = ""  # what the page says of its stock (库存 12件, 已售罄); "" shows nothing
 
 
 @dataclass(frozen=True, slots=True)
