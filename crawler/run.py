@@ -104,6 +104,12 @@ def run_sweep(
     collector = _crawl(built, scan=False, log_file=log_file, live=live)
     basis = health.basis_of(profile.base_url, terms, profile.search.browse)
     found = _assess(settings, row, collector.stats, basis)
+    if settings.notify_urls:  # after the row is finished and judged: the digest reads it
+        from crawler.notify import notify
+
+        with _database(settings, upgrade=False) as engine:
+            titles = {p.id: p.title for p in scorer.packset.packs}
+            notify(settings, row["sweep_id"], engine, titles=titles)
     return SweepResult.of(collector.stats, collector.failures, found, str(log_file))
 
 

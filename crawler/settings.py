@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rules import clock
 from rules.errors import validation_problems
+from rules.record import Severity
 
 ENV_PREFIX = "WANGJIAN_"
 
@@ -137,6 +140,19 @@ class Settings(BaseSettings):
         description="Seconds between a sweep's progress lines when stderr is not a terminal, "
         "and in its log file (0: none).",
     )
+    # NoDecode: the variable is a list of URLs separated by commas or spaces (as apprise
+    # itself reads them), or a JSON list; the validator below splits it.
+    notify_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Where each sweep's digest is sent when it has ended: apprise URLs "
+        "(mailto://, wecombot://, dingtalk://, feishu://, json://host/path …), separated by "
+        "commas or spaces, or a JSON list. Default: none, nothing is sent.",
+    )
+    notify_min_severity: Severity = Field(
+        "high",
+        description="The digest lists the new leads whose strongest rule hit is at least this "
+        "severe: low, medium, high or critical.",
+    )
     platforms: dict[str, PlatformAccess] = Field(
         default_factory=dict,
         description="Per platform code, JSON: proxy and storage_state, e.g. "
@@ -166,6 +182,32 @@ class Settings(BaseSettings):
     def _url_has_scheme(cls, value: str | None) -> str | None:
         if value is not None and "://" not in value:
             raise ValueError(f"not a database URL: {value!r} (expected e.g. sqlite:///x.db)")
+        return value
+
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except ValueError as exc:
+                    raise ValueError(f"not a JSON list: {exc}") from None
+            return [url for url in re.split(r"[\s,]+", text) if url]
+        return value
+
+    @field_validator("notify_urls")
+    @classmethod
+    def _urls_apprise_can_use(cls, value: list[str]) -> list[str]:
+        from crawler.notify import masked, usable
+
+        for url in value:
+            if not usable(url):
+                raise ValueError(
+                    f"not a notification URL apprise can use: {masked(url)} "
+                    "(expected e.g. mailto://user:password@example.com or json://host/path)"
+                )
         return value
 
     @classmethod
