@@ -513,9 +513,16 @@ def leads_show(lead_id: int, database_url) -> None:
         dossier = lead_dossier(session, lead_id)
         if dossier is None:
             raise UserError(f"no lead with id {lead_id}")
-        text = dossier.render(pack_titles(settings.packs_dir))
+        text = dossier.render(pack_titles(settings.packs_dir), below_hit=_price_lines_of)
     click.echo(text, nl=False)
     _custody(settings, "view", {"lead": lead_id})
+
+
+def _price_lines_of(hit) -> list[str]:
+    """A price hit's trend, window and basis (``store.price_chart.price_lines``)."""
+    from store.price_chart import price_lines
+
+    return price_lines(hit.evidence) if hit.evidence and hit.evidence.get("history") else []
 
 
 #: How the filters of a referral read in the packet (Chinese, for the receiving region).

@@ -7,6 +7,7 @@ Read in one read-only session; ``render`` gives the Chinese text, seller text es
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,7 @@ class HitView:
     after: str
     legal_basis: str
     note: str
+    evidence: dict[str, Any] | None = None  # what a check judged by (``RuleHit.evidence``)
 
 
 @dataclass
@@ -64,7 +66,12 @@ class LeadDossier:
     events: list[Any] = field(default_factory=list)
     vanished_at: Any = None  # when a sweep no longer found the listing
 
-    def render(self, titles: dict[str, str] | None = None) -> str:
+    def render(
+        self,
+        titles: dict[str, str] | None = None,
+        below_hit: Callable[[HitView], list[str]] | None = None,
+    ) -> str:
+        """The Chinese text; ``below_hit`` gives lines shown (indented) under a hit."""
         e = escape_controls
         lead = self.lead
         lines = [
@@ -99,6 +106,8 @@ class LeadDossier:
             lines.append(f"  {hit.rule_id}  {where}: {text}")
             if hit.legal_basis:
                 lines.append(f"    依据: {hit.legal_basis}")
+            if below_hit is not None:
+                lines += [f"    {e(line)}" for line in below_hit(hit)]
         lines.append(f"取证 {len(self.evidence)} 份:" if self.evidence else "取证: 无")
         for capture in self.evidence:
             lines.append(f"  {local_text(capture.captured_at)}  {e(capture.url)}")
@@ -187,7 +196,16 @@ def lead_dossier(s: Session, lead_id: int) -> LeadDossier | None:
         text = _field_text(target, hit.field)
         before, after = _context(text, hit.start, hit.end) if hit.start >= 0 else ("", "")
         dossier.hits.append(
-            HitView(hit.rule_id, hit.field, hit.matched, before, after, hit.legal_basis, hit.note)
+            HitView(
+                hit.rule_id,
+                hit.field,
+                hit.matched,
+                before,
+                after,
+                hit.legal_basis,
+                hit.note,
+                hit.evidence,
+            )
         )
     dossier.evidence = captures_of_lead(s, lead)
     if isinstance(target, Listing):

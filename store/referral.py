@@ -5,6 +5,7 @@ in one folder that works offline and can be checked without our database.
 <out>/
   index.html                      the dossier's index (Chinese), one page per lead under leads/
   leads/lead-<id>.html
+  leads/lead-<id>-价格走势-<rule>.png   the price history of each price hit, shown on its page
   records/lead-<id>-提取笔录.html   电子数据提取笔录, and its PDF printed by Chromium
   evidence/capture-<id>/          every capture's files as kept, named by role, and manifest.json
   archive.wacz                    one web archive of all captured pages (``wacz validate``)
@@ -27,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -55,6 +57,7 @@ from store.packet import (
     wacz_create,
     wacz_problems,
 )
+from store.price_chart import chart_png, price_lines
 
 #: A capture's file names in the packet, by role.
 FILE_NAMES = {
@@ -71,6 +74,8 @@ ROLE_LABELS = {
     "warc": "WARC 网页存档",
     "manifest": "取证清单",
 }
+#: What a rule id may not carry into a file name.
+UNSAFE = re.compile(r"[^\w.-]+")
 BODY_EXTENSIONS = {"text/html": ".html", "application/json": ".json", "text/plain": ".txt"}
 
 Printer = Callable[[Sequence[tuple[Path, Path]]], None]
@@ -95,10 +100,26 @@ class EvidenceView:
 
 
 @dataclass
+class ChartView:
+    """A price hit's chart as the packet holds it, next to the lead's page."""
+
+    rule_id: str
+    note: str
+    path: str  # relative to the packet
+    sha256: str
+    lines: list[str]  # store.price_chart.price_lines
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass
 class LeadPage:
     dossier: LeadDossier
     row: LeadRow
     evidence: list[EvidenceView] = field(default_factory=list)
+    charts: list[ChartView] = field(default_factory=list)
 
     @property
     def page(self) -> str:
@@ -357,6 +378,8 @@ def _render(staging: Path, pages: list[LeadPage], context: dict[str, Any]) -> No
     env = _environment()
     (staging / "leads").mkdir()
     (staging / "records").mkdir()
+    for page in pages:
+        page.charts = _draw_charts(staging, page)
     _write_text(staging / "index.html", env.get_template("index.html").render(**context, root=""))
     for number, page in enumerate(pages):
         around = {
@@ -369,6 +392,24 @@ def _render(staging: Path, pages: list[LeadPage], context: dict[str, Any]) -> No
         _write_text(
             staging / page.record, env.get_template("record.html").render(**context, **around)
         )
+
+
+def _draw_charts(staging: Path, page: LeadPage) -> list[ChartView]:
+    """The PNG of each price hit of the lead (a hit whose evidence has a price history)."""
+    charts: list[ChartView] = []
+    for hit in page.dossier.hits:
+        if not hit.evidence or not hit.evidence.get("history"):
+            continue
+        stem = f"leads/lead-{page.row.id}-价格走势-{UNSAFE.sub('_', hit.rule_id)}"
+        path, n = f"{stem}.png", 1
+        while any(c.path == path for c in charts):
+            n += 1
+            path = f"{stem}-{n}.png"
+        data = chart_png(hit.evidence, page.dossier.title)
+        (staging / path).write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        charts.append(ChartView(hit.rule_id, hit.note, path, digest, price_lines(hit.evidence)))
+    return charts
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -427,6 +468,7 @@ def _write_manifest(
                 "captures": [e.capture.id for e in page.evidence],
                 "page": page.page,
                 "record": page.record,
+                "charts": [c.path for c in page.charts],
             }
             for page in pages
         ],
