@@ -88,7 +88,7 @@ def _http_cache(settings: Settings) -> dict[str, Any]:
     return {
         "HTTPCACHE_ENABLED": True,
         "HTTPCACHE_POLICY": "crawler.httpcache.RevalidatingPolicy",
-        "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.FilesystemCacheStorage",
+        "HTTPCACHE_STORAGE": "crawler.httpcache.SweepCacheStorage",
         "HTTPCACHE_DIR": str((settings.data_dir / "httpcache").resolve()),
         "HTTPCACHE_IGNORE_HTTP_CODES": [301, 302, 303, 307, 308, 403, 404, 429]
         + list(range(500, 600)),

@@ -12,6 +12,7 @@ rest. Everything it needs comes from settings: no packs are read here.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -39,7 +40,9 @@ from spiders.failures import failure_message
 from spiders.generic_page import extract_page
 from spiders.picks import is_json
 from spiders.profile import PlatformProfile, RenderRule, load_profile
-from spiders.render import render_meta
+from spiders.render import PLAIN, render_meta
+from spiders.render_memo import RenderMemo
+from spiders.render_reuse import RenderReuse
 from spiders.served import SERVED, served_of
 
 #: Request meta: the index of the scan URL a request serves (kept through renders).
@@ -52,8 +55,6 @@ KEYWORD = "wangjian_keyword"
 GUESSED = "wangjian_guessed"
 #: Request meta of a search page built by number or offset, not linked: a 404 is the end.
 BUILT = "wangjian_built"
-#: Request meta of a render: what the plain page showed, kept if the render fails.
-PLAIN = "wangjian_plain"
 #: Request meta of a scan's plain fetch with ``render``: the kind of page, read once rendered.
 RENDER_KIND = "wangjian_render_kind"
 #: Request meta of a page answered with a block: how many times it was asked again.
@@ -65,7 +66,7 @@ MAX_GUESSED = 3
 HTTP_ERRORS = list(range(400, 600))
 
 
-class GenericSpider(scrapy.Spider):
+class GenericSpider(RenderReuse, scrapy.Spider):
     name = "generic"
 
     def __init__(
@@ -78,6 +79,7 @@ class GenericSpider(scrapy.Spider):
         shop_urls: list[str] | None = None,
         proxy: str | None = None,
         cookies: list[dict[str, str]] | None = None,
+        renders: RenderMemo | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -99,6 +101,9 @@ class GenericSpider(scrapy.Spider):
         # middleware keeps them for the rest).
         self.proxy = proxy
         self.cookies = list(cookies or [])
+        # Renders kept from earlier sweeps (spiders.render_reuse), with the HTTP cache only.
+        self.renders = renders
+        self._unchanged: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> GenericSpider:
@@ -120,6 +125,7 @@ class GenericSpider(scrapy.Spider):
             shop_urls=settings.getlist("WANGJIAN_SHOP_URLS"),
             proxy=settings.get("WANGJIAN_PROXY"),
             cookies=settings.getlist("WANGJIAN_COOKIES"),
+            renders=_renders(settings),
             **kwargs,
         )
 
@@ -349,7 +355,7 @@ class GenericSpider(scrapy.Spider):
                 plain = extract(response, self.profile)
             except ExtractionError:
                 plain = None
-            yield self._rendered(response, rule, plain)
+            yield from self._reuse_or_render(response, rule, plain)
             return None
         try:
             item = extract(response, self.profile)
@@ -362,6 +368,8 @@ class GenericSpider(scrapy.Spider):
             return None
         self._blocks_in_row = 0
         yield item
+        if "playwright" in response.flags:
+            yield from self._keep_render(response)
         return item
 
     # -- blocks -----------------------------------------------------------------------------
@@ -471,6 +479,13 @@ _PER_DOWNLOAD = frozenset(
 def carried(meta: dict[str, Any]) -> dict[str, Any]:
     """What a request asked again (through Chromium, after a block) keeps of ``meta``."""
     return {k: v for k, v in meta.items() if k not in _PER_DOWNLOAD}
+
+
+def _renders(settings: Any) -> RenderMemo | None:
+    """Where a sweep keeps its renders: beside the HTTP cache, when it is on."""
+    if not settings.getbool("HTTPCACHE_ENABLED") or not settings.get("HTTPCACHE_DIR"):
+        return None
+    return RenderMemo(Path(settings.get("HTTPCACHE_DIR")) / "renders")
 
 
 def next_page_url(url: str, page: int) -> str | None:

@@ -12,6 +12,10 @@ from typing import Any
 from scrapy_playwright.page import PageMethod
 
 from spiders.profile import RenderRule
+from spiders.render_memo import resources_method
+
+#: Request meta of a render: what the plain page showed, kept if the render fails.
+PLAIN = "wangjian_plain"
 
 #: Every Chromium context of a crawl: pages behind a certificate that does not verify load.
 CONTEXT: dict[str, Any] = {"ignore_https_errors": True}
@@ -22,6 +26,7 @@ def render_meta(rule: RenderRule | None) -> dict[str, Any]:
     methods = []
     if rule is not None and rule.wait_for:
         methods.append(PageMethod("wait_for_selector", rule.wait_for, timeout=rule.timeout_ms))
+    methods.append(resources_method())  # what the page fetched, to keep the render by
     # Never from the HTTP cache: a render is of what the platform serves now.
     return {
         "playwright": True,

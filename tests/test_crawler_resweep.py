@@ -5,6 +5,8 @@ counts as seen."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sqlite3
 
 from wangjian_process import wangjian_json
@@ -13,6 +15,7 @@ from crawler.demo.catalog import build_catalog
 from crawler.demo.server import DemoServer
 
 CATALOG = build_catalog(seed=7, size=40)
+JS_PRICED = sorted(i for i, listing in CATALOG.listings.items() if listing.js_priced)
 
 
 def sweep(server: DemoServer, data, **env) -> dict:
@@ -48,3 +51,56 @@ def test_the_cache_can_be_turned_off(tmp_path):
         sweep(server, tmp_path, WANGJIAN_HTTP_CACHE="false")
         assert server.served.statuses.get(304, 0) == 0
     assert not (tmp_path / "httpcache").exists()
+
+
+def stats_of(data, sweep_id: int) -> dict:
+    with sqlite3.connect(data / "wangjian.db") as db:
+        (stats,) = db.execute("SELECT stats FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+    return json.loads(stats)
+
+
+def stored_prices(data) -> dict[str, float]:
+    with sqlite3.connect(data / "wangjian.db") as db:
+        return {i: float(p) for i, p in db.execute("SELECT external_id, price FROM listings")}
+
+
+def test_a_render_is_reused_while_the_page_and_what_it_fetched_are_unchanged(tmp_path):
+    catalog = build_catalog(seed=7, size=40)  # changed below
+    assert len(JS_PRICED) >= 2
+    with DemoServer(catalog) as server:
+        first = stats_of(tmp_path, sweep(server, tmp_path)["sweep_id"])
+        second = stats_of(tmp_path, sweep(server, tmp_path)["sweep_id"])
+        assert first["wangjian/rendered"] == len(JS_PRICED)
+        assert "wangjian/render_reused" not in first
+        # Page 304, price API 304: the kept DOM is read, Chromium is not asked.
+        assert second.get("wangjian/rendered", 0) == 0
+        assert second["wangjian/render_reused"] == len(JS_PRICED)
+        assert stored_prices(tmp_path) == {i: x.price for i, x in catalog.listings.items()}
+
+        # The price API of one listing changes; its plain page (an empty span) does not.
+        moved = JS_PRICED[0]
+        catalog.listings[moved] = dataclasses.replace(
+            catalog.listings[moved], price=catalog.listings[moved].price + 7
+        )
+        third = stats_of(tmp_path, sweep(server, tmp_path)["sweep_id"])
+    assert third["wangjian/rendered"] == 1
+    assert third["wangjian/render_reused"] == len(JS_PRICED) - 1
+    assert stored_prices(tmp_path)[moved] == catalog.listings[moved].price
+    with sqlite3.connect(tmp_path / "wangjian.db") as db:
+        rendered = {i for (i,) in db.execute("SELECT external_id FROM listings WHERE rendered")}
+    assert rendered == set(JS_PRICED)
+
+
+def test_torn_or_garbled_cache_files_are_fetched_in_full(tmp_path):
+    with DemoServer(CATALOG) as server:
+        first = sweep(server, tmp_path)
+        files = [p for p in (tmp_path / "httpcache").rglob("*") if p.is_file()]
+        assert len(files) > 40
+        for i, path in enumerate(files):  # every cached page and kept render spoilt
+            path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2] if i % 2 else b"x")
+        second = sweep(server, tmp_path)
+        statuses = dict(server.served.statuses)
+    assert statuses.get(304, 0) == 0, statuses
+    for key in ("listings", "shops", "ads", "leads"):
+        assert second[key] == first[key], key
+    assert stats_of(tmp_path, second["sweep_id"])["wangjian/rendered"] == len(JS_PRICED)

@@ -7,8 +7,9 @@ from scrapy.http import HtmlResponse
 from store_factories import listing_item
 
 from rules.items import ListingItem, PageFailure
-from spiders.generic import PLAIN, GenericSpider
+from spiders.generic import GenericSpider
 from spiders.profile import load_profile
+from spiders.render import PLAIN
 
 URL = "http://127.0.0.1:8000/item/L00042"
 
