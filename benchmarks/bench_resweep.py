@@ -1,6 +1,7 @@
 """Re-sweep benchmark: a second sweep of an unchanged demo marketplace against the first, in
 one run — the bytes the server sent (bodies) and the wall time, as ratios. The second sweep
-revalidates every page from the HTTP cache (ETag, 304); Chromium renders are fetched again.
+revalidates every page from the HTTP cache (ETag, 304), and reads the renders it kept once
+the price API they fetched answers 304 too (spiders.render_reuse); Playwright does not start.
     python benchmarks/bench_resweep.py [LISTINGS]
 """
 
