@@ -120,9 +120,9 @@ def upsert(s: Session, sweep: Sweep, item: Item) -> tuple[Target, bool]:
 
 def _sighting(
     s: Session, model: type[Seen], sweep: Sweep, platform_code: str, external_id: str, at: datetime
-) -> tuple[Seen, bool]:
-    """The row for (platform, external_id), created if new, marked as seen ``at``; and
-    whether it was created."""
+) -> tuple[Seen, bool, int | None]:
+    """The row for (platform, external_id), created if new, marked as seen ``at``; whether
+    it was created, and the sweep that saw it before (None if none)."""
     platform = _platform_of(s, sweep, platform_code)
     row = s.scalars(
         select(model).where(model.platform_id == platform.id, model.external_id == external_id)
@@ -131,9 +131,10 @@ def _sighting(
     if new:
         row = model(platform=platform, external_id=external_id, first_seen=at, last_seen=at)
         s.add(row)
+    previous = row.last_sweep_id
     row.last_seen = max(row.last_seen, at)
     row.last_sweep = sweep
-    return row, new
+    return row, new, previous
 
 
 def _platform_of(s: Session, sweep: Sweep, code: str) -> Platform:
@@ -176,7 +177,8 @@ def _shop_named_by_listing(
 
 def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing, bool]:
     """Insert or update a listing by (platform, external_id) and record this sweep's price."""
-    listing, new = _write_listing(s, sweep, item)
+    listing, new, previous = _write_listing(s, sweep, item)
+    placed_by = (listing.shop_id, listing.ship_from_code)
     listing.price = _money(item.price)
     listing.original_price = _money(item.original_price)
     listing.sales = item.sales
@@ -189,17 +191,20 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing
         # The shop's look-up cannot see this listing: one INSERT with its shop, not two writes.
         listing.shop = _shop_named_by_listing(s, sweep, item, _seen_at(item.page))
     s.flush()
-    if listing.shop is not None:
-        # A shop without a readable licence is placed by its listings: this one may move it.
+    if listing.shop is not None and (new or placed_by != (listing.shop_id, listing.ship_from_code)):
+        # A shop without a readable licence is placed by its listings: this one may move it
+        # (a listing seen again with the same shop and the same 发货地 cannot).
         settle_shop_region(s, listing.shop)
-    _observe(s, sweep, listing, new, _seen_at(item.page), item.available)
+    # Stored before by this sweep (a resumed one reads a page again): its observation exists.
+    _observe(s, sweep, listing, previous != sweep.id, _seen_at(item.page), item.available)
     return listing, new
+
 
 
 def upsert_page(s: Session, sweep: Sweep, item: PageItem) -> tuple[Listing, bool]:
     """A page read without a profile is kept as a listing of its platform (``web``), with the
     price and seller its structured data gives."""
-    listing, new = _write_listing(s, sweep, item)
+    listing, new, _ = _write_listing(s, sweep, item)
     listing.price = _money(item.price)
     listing.original_price = _money(item.original_price)
     listing.shop_name = item.seller or ""
@@ -209,7 +214,7 @@ def upsert_page(s: Session, sweep: Sweep, item: PageItem) -> tuple[Listing, bool
 
 def _write_listing(s: Session, sweep: Sweep, item: ListingItem | PageItem):
     at = _seen_at(item.page)
-    listing, new = _sighting(s, Listing, sweep, item.platform, item.external_id, at)
+    listing, new, previous = _sighting(s, Listing, sweep, item.platform, item.external_id, at)
     listing.url = item.url
     listing.title = item.title
     listing.description = item.description
@@ -218,16 +223,16 @@ def _write_listing(s: Session, sweep: Sweep, item: ListingItem | PageItem):
     listing.rendered = item.page.rendered
     listing.fetched_at = at
     listing.vanished_at = listing.vanished_sweep_id = None  # found again, if it had vanished
-    return listing, new
+    return listing, new, previous
 
 
 def _observe(
-    s: Session, sweep: Sweep, listing: Listing, new: bool, at: datetime, available: bool | None
+    s: Session, sweep: Sweep, listing: Listing, first: bool, at: datetime, available: bool | None
 ) -> None:
     """Keep what this sweep saw of the listing (one row per sweep: a page read twice in a
-    sweep, as a resumed one may, keeps its last reading)."""
+    sweep, as a resumed one may, keeps its last reading). ``first``: not yet seen in it."""
     observation = None
-    if not new:
+    if not first:
         observation = s.scalars(
             select(Observation).where(
                 Observation.listing_id == listing.id, Observation.sweep_id == sweep.id
@@ -246,7 +251,7 @@ def _observe(
 
 def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> tuple[Shop, bool]:
     """Insert or update a shop page; its USCC or licence address places it (属地)."""
-    shop, new = _sighting(s, Shop, sweep, item.platform, item.external_id, _seen_at(item.page))
+    shop, new, _ = _sighting(s, Shop, sweep, item.platform, item.external_id, _seen_at(item.page))
     shop.url = item.url
     shop.name = item.name
     shop.shop_text = item.shop_text
@@ -301,7 +306,7 @@ def settle_shop_region(s: Session, shop: Shop) -> None:
 
 def upsert_ad(s: Session, sweep: Sweep, item: AdItem) -> tuple[Ad, bool]:
     """Insert or update an ad slot's creative by (platform, external_id)."""
-    ad, new = _sighting(s, Ad, sweep, item.platform, item.external_id, _seen_at(item.page))
+    ad, new, _ = _sighting(s, Ad, sweep, item.platform, item.external_id, _seen_at(item.page))
     ad.slot = item.slot
     ad.text = item.text
     ad.target_url = item.target_url

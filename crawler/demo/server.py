@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -63,16 +64,28 @@ class Served:
             self.statuses, self.body_bytes = {}, 0
 
 
-def _handler_for(catalog: Catalog, stats: Served) -> type[BaseHTTPRequestHandler]:
+def _handler_for(
+    catalog: Catalog, stats: Served, latency_s: float = 0.0
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "wangjian-demo/1"
         protocol_version = "HTTP/1.1"  # keep-alive: a crawl opens few connections
+        # No artificial stalls: TCP_NODELAY, and headers and body leave in one write (the
+        # buffer is flushed after each request). Without both, every keep-alive request
+        # waited ~40 ms for a delayed ACK (Nagle), and a benchmark measured the wait.
+        disable_nagle_algorithm = True
+        wbufsize = 1 << 16
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             self._send(respond(catalog, self.path), with_body=True)
 
         def do_HEAD(self) -> None:  # noqa: N802
             self._send(respond(catalog, self.path), with_body=False)
+
+        def handle_one_request(self) -> None:
+            if latency_s:  # a platform's own think time, before it reads the request
+                time.sleep(latency_s)
+            super().handle_one_request()
 
         def _send(self, response: pages.Response, with_body: bool) -> None:
             # Pages change only with the catalogue: an ETag of the body lets a re-sweep ask
@@ -103,10 +116,13 @@ def _handler_for(catalog: Catalog, stats: Served) -> type[BaseHTTPRequestHandler
 class DemoServer:
     """Serves one catalogue on ``host:port`` (port 0: any free port) until ``stop()``."""
 
-    def __init__(self, catalog: Catalog, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, catalog: Catalog, host: str = "127.0.0.1", port: int = 0, latency_s: float = 0.0
+    ) -> None:
         self.catalog = catalog
         self.host = host
         self.port = port
+        self.latency_s = latency_s  # each answer this much later (a real platform's latency)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.served = Served()
@@ -120,7 +136,8 @@ class DemoServer:
     def start(self) -> DemoServer:
         if self._httpd is not None:
             return self
-        httpd = ThreadingHTTPServer((self.host, self.port), _handler_for(self.catalog, self.served))
+        handler = _handler_for(self.catalog, self.served, self.latency_s)
+        httpd = ThreadingHTTPServer((self.host, self.port), handler)
         httpd.daemon_threads = True
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -145,9 +162,11 @@ class DemoServer:
         self.stop()
 
 
-def serve_forever(seed: int = 7, size: int = 300, host: str = "127.0.0.1", port: int = 8000):
+def serve_forever(
+    seed: int = 7, size: int = 300, host: str = "127.0.0.1", port: int = 8000, latency_ms: int = 0
+):
     """Run the demo in the foreground until interrupted (Ctrl-C)."""
-    with DemoServer(build_catalog(seed, size), host, port) as server:
+    with DemoServer(build_catalog(seed, size), host, port, latency_ms / 1000) as server:
         print(f"演示商城已启动：{server.url}（{size} 件商品，种子 {seed}），按 Ctrl-C 停止",
               flush=True)
         try:
@@ -162,8 +181,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the catalogue")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, help="answer each request this much later"
+    )
     args = parser.parse_args(argv)
-    serve_forever(args.seed, args.size, args.host, args.port)
+    serve_forever(args.seed, args.size, args.host, args.port, args.latency_ms)
 
 
 if __name__ == "__main__":
