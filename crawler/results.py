@@ -17,7 +17,7 @@ from rules.items import PageCapture, PageFailure, record_of
 from rules.labels import category_label, field_label, kind_label
 from rules.record import Record, Verdict
 from rules.terminal import escape_controls
-from store.models import SweepStatus
+from store.status import SweepStatus
 
 #: Failures listed in a result; more are only counted.
 MAX_LISTED = 200

@@ -38,8 +38,11 @@ ITEM_PIPELINES = {
     "pipelines.evidence.EvidencePipeline": 500,
     "pipelines.store.StorePipeline": 800,
 }
-#: What a scan that keeps nothing runs: the same stages without the store.
-SCAN_PIPELINES = {k: v for k, v in ITEM_PIPELINES.items() if "StorePipeline" not in k}
+#: The stages that write to the database: evidence is captured only for what is stored.
+STORING = ("pipelines.evidence.EvidencePipeline", "pipelines.store.StorePipeline")
+#: What a scan that keeps nothing runs: validate, then score (nor are the storing stages and
+#: the database layer they import loaded, which a scan would otherwise pay for at start).
+SCAN_PIPELINES = {k: v for k, v in ITEM_PIPELINES.items() if k not in STORING}
 
 #: Failures a second try cannot help, or that cost a whole timeout: not retried in a scan.
 _SCAN_FINAL_FAILURES = {
@@ -66,6 +69,17 @@ SCAN_OVERRIDES: dict[str, Any] = {
 SWEEP_EXTENSIONS = {
     "crawler.health.FieldCoverage": 500,
     "crawler.progress.Progress": 510,
+}
+
+#: Scrapy's extensions we never run, left out of its base list: disabled by their setting (or
+#: set to None) they are still imported, and the remote control pulls in aiohttp's web server
+#: (~0.2 s of every start).
+OFF_EXTENSIONS = (
+    "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.remote_control.RemoteControl",
+)
+EXTENSIONS_BASE = {
+    k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k not in OFF_EXTENSIONS
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -115,6 +129,7 @@ def _static() -> dict[str, Any]:
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
         "ITEM_PIPELINES": dict(ITEM_PIPELINES),
+        "EXTENSIONS_BASE": dict(EXTENSIONS_BASE),
         "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
         "ROBOTSTXT_OBEY": True,
         "USER_AGENT": "wangjian (market monitoring)",
@@ -175,13 +190,16 @@ def build_scrapy_settings(
     scan: bool = False,
     store: bool = True,
     inputs: dict[str, Any] | None = None,
+    distributed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every Scrapy setting of one crawl.
 
     ``scan`` gives the settings of ``wangjian scan`` (``SCAN_OVERRIDES``); otherwise a sweep's
     extensions are added (``SWEEP_EXTENSIONS``). ``store`` False leaves the store pipeline
     out. ``inputs`` are the ``WANGJIAN_*`` settings our components read in ``from_crawler``
-    (the profile, keywords, scorer, what the sweep row says).
+    (the profile, keywords, scorer, what the sweep row says). ``distributed`` (a
+    ``crawler.distributed.Frontier.info``) keeps the frontier and the duplicate filter in
+    Redis (``_distributed``).
     """
     built = _static()
     timeout = min(settings.download_timeout, SCAN_TIMEOUT_S) if scan else settings.download_timeout
@@ -223,8 +241,23 @@ def build_scrapy_settings(
         )
     else:
         built["ITEM_PIPELINES"] = dict(SCAN_PIPELINES)
+    if distributed is not None:
+        built.update(_distributed(distributed))
     built.update(inputs or {})
     return built
+
+
+def _distributed(info: dict[str, Any]) -> dict[str, Any]:
+    """A worker of a distributed sweep: scrapy-redis' scheduler and duplicate filter, made
+    reliable (``crawler.distributed``). No HTTP cache: each machine would keep only the
+    pages it happened to fetch, and a kept render's pending revalidation holds a response
+    and its callbacks, which cannot travel through the shared queue."""
+    return {
+        "SCHEDULER": "crawler.distributed.DistributedScheduler",
+        "DUPEFILTER_CLASS": "crawler.distributed.SweepDupeFilter",
+        "WANGJIAN_DISTRIBUTED": dict(info),
+        "HTTPCACHE_ENABLED": False,
+    }
 
 
 globals().update(_static())

@@ -200,6 +200,8 @@ class Settings(BaseSettings):
     @field_validator("notify_urls")
     @classmethod
     def _urls_apprise_can_use(cls, value: list[str]) -> list[str]:
+        if not value:
+            return value  # apprise and the store are loaded only when there is something to send
         from crawler.notify import masked, usable
 
         for url in value:

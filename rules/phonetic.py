@@ -8,14 +8,41 @@ valid pinyin syllables, so "xiaoqi" is not found inside "xiaoqing".
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
-
 from rules.normalize import Normalized
+
+
+def _pinyin_dict() -> dict[int, str]:
+    """pypinyin's single-character table (code point → readings, the default first).
+
+    Read from its JSON file without importing the package: ``import pypinyin`` loads the
+    phrase dictionary and trains a segmenter (~0.25 s of every start), and a character's
+    default reading is the first of its entry either way (lazy_pinyin agrees on all 41,923).
+    """
+    spec = importlib.util.find_spec("pypinyin")
+    for folder in (spec and spec.submodule_search_locations) or []:
+        try:
+            with open(f"{folder}/pinyin_dict.json", encoding="utf-8") as fp:
+                return {int(k): v for k, v in json.load(fp).items()}
+        except OSError:
+            continue
+    from pypinyin.pinyin_dict import pinyin_dict  # a layout without the file
+
+    return pinyin_dict
+
+
+pinyin_dict = _pinyin_dict()
+
+
+def toneless(reading: str) -> str:
+    """A pinyin reading without tone marks, ü written v (pypinyin's NORMAL style)."""
+    spelled = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+    return "".join(c for c in spelled if not unicodedata.combining(c))
 
 
 def _syllables() -> frozenset[str]:
@@ -25,8 +52,7 @@ def _syllables() -> frozenset[str]:
         readings.update(value.split(","))
     out = set()
     for reading in readings:
-        spelled = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
-        syl = "".join(c for c in spelled if not unicodedata.combining(c))
+        syl = toneless(reading)
         # Vowel-less interjections (m, ng, hm) would split almost any English word.
         if syl.isascii() and any(v in syl for v in "aeiouv"):
             out.add(syl)
@@ -47,7 +73,10 @@ def char_pinyin(ch: str) -> str:
     """Toneless pinyin of one CJK character; any other character stands for itself."""
     if not is_cjk(ch):
         return ch
-    reading = lazy_pinyin(ch, errors="default")[0]
+    entry = pinyin_dict.get(ord(ch))
+    if entry is None:
+        return ch
+    reading = toneless(entry.split(",", 1)[0])
     return reading if reading.isascii() else ch
 
 

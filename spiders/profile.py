@@ -45,6 +45,11 @@ OptionalPick = PickSpec | None
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def __deepcopy__(self, memo: dict | None = None) -> _Strict:
+        """Frozen, so a copy is the profile itself: Scrapy deep-copies its settings, which
+        hold the profile, twice a crawl."""
+        return self
+
 
 def _pick(description: str, required: bool = False) -> Any:
     return Field(... if required else None, description=description)

@@ -109,3 +109,31 @@ def test_the_syllable_set_is_pypinyins_readings_without_tones():
     toneless = {to_normal(r, v_to_u=False) for r in readings}
     assert SYLLABLES == {s for s in toneless if s.isascii() and any(v in s for v in "aeiouv")}
     assert {"lv", "nve", "zhuang", "er"} <= SYLLABLES and "m" not in SYLLABLES
+
+
+def test_char_pinyin_is_lazy_pinyins_default_reading_without_its_phrase_tables():
+    # Read from the single-character table: the same readings as lazy_pinyin, character by
+    # character, and the phrase dictionary (a quarter second at import) never loaded.
+    import subprocess
+    import sys
+
+    from pypinyin import lazy_pinyin
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    from rules.phonetic import char_pinyin, is_cjk
+
+    chars = [chr(cp) for cp in sorted(pinyin_dict)[::7] if is_cjk(chr(cp))]
+    chars += list("穿山甲绿女略嗯犀象牙")
+    assert [char_pinyin(c) for c in chars] == [lazy_pinyin(c, errors="default")[0] for c in chars]
+    assert char_pinyin("a") == "a" and char_pinyin("\U0002ffff") == "\U0002ffff"
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, rules.engine; print('pypinyin.phrases_dict' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"
