@@ -48,6 +48,12 @@ class SweepResult:
     log_file: str | None = None
     captured: int = 0  # leads' pages captured as evidence (unchanged ones are not again)
     evidence_bytes: int = 0
+    distributed: dict[str, Any] | None = None  # a worker's: its id, whether it was the last
+    # Pages completed from the JSON endpoint their profile names instead of Chromium.
+    api_read: int = 0
+    # Chromium downloads per second of wall time while any was in progress (0: none).
+    rendered_per_s: float = 0.0
+    frontier_max: int = 0  # the most requests waiting at once (scheduler and render pool)
 
     @classmethod
     def of(
@@ -87,6 +93,11 @@ class SweepResult:
             log_file=log_file,
             captured=stats.get("wangjian/evidence/captured", 0),
             evidence_bytes=stats.get("wangjian/evidence/bytes", 0),
+            api_read=stats.get("wangjian/api/read", 0),
+            rendered_per_s=_rate(
+                stats.get("wangjian/render/pages", 0), stats.get("wangjian/render/busy_s", 0)
+            ),
+            frontier_max=stats.get("wangjian/frontier_max", 0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,9 +120,14 @@ class SweepResult:
             read += f"，续扫跳过已存 {self.already_stored}"
         if self.captured:
             read += f"，取证 {self.captured}（{self.evidence_bytes / 1e6:.1f} MB）"
+        rendered = f"浏览器渲染 {self.rendered}"
+        if self.rendered_per_s:
+            rendered += f"（{self.rendered_per_s:.1f} 页/秒）"
+        if self.api_read:
+            rendered += f"，接口读取 {self.api_read}"
         lines = [
             f"扫描{status}: 页面 {self.pages}，商品 {self.listings}，店铺 {self.shops}，"
-            f"广告 {self.ads}{read}，浏览器渲染 {self.rendered}，错误 {self.errors}{took}"
+            f"广告 {self.ads}{read}，{rendered}，错误 {self.errors}{took}"
         ]
         if lead_titles is not None:
             for category, count in sorted(self.leads.items()):
@@ -127,6 +143,10 @@ class SweepResult:
         if self.log_file:
             lines.append(f"日志: {self.log_file}")
         return "\n".join(lines) + "\n"
+
+
+def _rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 2) if count and seconds else 0.0
 
 
 @dataclass

@@ -68,6 +68,7 @@ SCAN_OVERRIDES: dict[str, Any] = {
 #: What a sweep adds: field coverage counted into the stats, progress while it runs.
 SWEEP_EXTENSIONS = {
     "crawler.health.FieldCoverage": 500,
+    "crawler.frontier_stats.FrontierStats": 505,
     "crawler.progress.Progress": 510,
 }
 
@@ -183,6 +184,20 @@ def _platform(settings: Settings, profile: PlatformProfile) -> dict[str, Any]:
     return out
 
 
+def _render_slot(built: dict[str, Any], renders: int) -> dict[str, Any]:
+    """Chromium renders in a download slot of their own (``spiders.render_pool``), at the
+    platform's delay, and room for them beside the platform's plain requests: the engine
+    counts every request in the downloader against ``CONCURRENT_REQUESTS``."""
+    from spiders.render_pool import RENDER_SLOT
+
+    return {
+        "DOWNLOAD_SLOTS": {
+            RENDER_SLOT: {"concurrency": renders, "delay": built["DOWNLOAD_DELAY"]},
+        },
+        "CONCURRENT_REQUESTS": built["CONCURRENT_REQUESTS_PER_DOMAIN"] + renders,
+    }
+
+
 def build_scrapy_settings(
     settings: Settings,
     profile: PlatformProfile | None = None,
@@ -208,7 +223,10 @@ def build_scrapy_settings(
         CONCURRENT_REQUESTS=settings.concurrency,
         CONCURRENT_REQUESTS_PER_DOMAIN=settings.concurrency,
         # Each Chromium page costs memory; a few at a time is plenty for the pages needing it.
-        PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=min(settings.concurrency, 4),
+        PLAYWRIGHT_MAX_PAGES_PER_CONTEXT=settings.render_concurrency,
+        WANGJIAN_RENDER_CONCURRENCY=settings.render_concurrency,
+        WANGJIAN_RENDER_CONTEXT_PAGES=settings.render_context_pages,
+        WANGJIAN_RENDER_API=settings.render_api,
         DOWNLOAD_DELAY=settings.download_delay,
         DOWNLOAD_TIMEOUT=timeout,
         # Chromium on a busy 2-core machine takes seconds a plain fetch does not: a browser
@@ -224,6 +242,7 @@ def build_scrapy_settings(
     )
     if profile is not None:
         built.update(_platform(settings, profile))
+    built.update(_render_slot(built, settings.render_concurrency))
     if scan:
         built.update(SCAN_OVERRIDES)
     else:

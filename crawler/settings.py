@@ -93,6 +93,26 @@ class Settings(BaseSettings):
         description="Folder of rule packs (*.yaml). Default: the packs shipped in rules/packs.",
     )
     concurrency: int = Field(8, ge=1, le=256, description="Concurrent requests of a sweep.")
+    render_concurrency: int = Field(
+        2,
+        ge=1,
+        le=32,
+        description="Pages rendered in Chromium at a time, in a download slot of their own "
+        "beside the plain requests (a slow render never holds those back).",
+    )
+    render_context_pages: int = Field(
+        200,
+        ge=0,
+        description="Pages a Chromium browser context renders before a new one takes over and "
+        "the old one is closed once its pages are done, so that Chromium's memory stays "
+        "bounded (0: one context for the whole crawl).",
+    )
+    render_api: bool = Field(
+        True,
+        description="Complete a page from the JSON endpoint its profile's render rule names "
+        "(render.api) with a plain request instead of rendering it in Chromium; false "
+        "renders every page a render rule matches (to compare, or for rendered pages).",
+    )
     download_delay: float = Field(0.0, ge=0, description="Seconds between requests to one site.")
     max_pages: int = Field(
         0, ge=0, description="Stop a sweep after this many responses (0: no limit)."

@@ -3,10 +3,16 @@
 It only routes. A sweep starts from the profile's search and browse pages and follows
 search pages → listings → shops; a scan (``urls`` given) fetches each URL once, reads it by
 the profile when its path is one of the profile's pages (else generically) and follows no
-link. Both re-fetch through Chromium the pages the profile's render rule points at, read
-pages with the pure functions of ``spiders.extract`` and ``spiders.generic_page``, and yield
-a ``PageFailure`` item for a page that could not be fetched or read; the pipelines do the
-rest. Everything it needs comes from settings: no packs are read here.
+link. Both re-fetch through Chromium the pages the profile's render rule points at (or,
+where the rule names the JSON endpoint the page's script reads, read that endpoint with a
+plain request: ``spiders.render_api``), read pages with the pure functions of
+``spiders.extract`` and ``spiders.generic_page``, and yield a ``PageFailure`` item for a page
+that could not be fetched or read; the pipelines do the rest. Everything it needs comes from
+settings: no packs are read here.
+
+A sweep's requests carry the priorities of ``spiders.frontier`` (what a page found before
+more result pages), so the frontier stays bounded; renders go through a pool of their own
+(``spiders.render_pool``), so they never hold the plain fetches back.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from rules.items import FailureKind, ListingItem, PageFailure
+from spiders import frontier
 from spiders.blocks import blocked_by_status_or_url, blocked_by_text
 from spiders.extract import (
     ExtractionError,
@@ -41,7 +48,9 @@ from spiders.generic_page import extract_page
 from spiders.picks import is_json
 from spiders.profile import PlatformProfile, RenderRule, load_profile
 from spiders.render import PLAIN, render_meta
+from spiders.render_api import api_url, merged
 from spiders.render_memo import RenderMemo
+from spiders.render_pool import RenderPool
 from spiders.render_reuse import RenderReuse
 from spiders.served import SERVED, served_of
 
@@ -59,6 +68,8 @@ BUILT = "wangjian_built"
 RENDER_KIND = "wangjian_render_kind"
 #: Request meta of a page answered with a block: how many times it was asked again.
 BLOCKED = "wangjian_blocked"
+#: Request meta of an API read (``render.api``): the page it completes, as (url, kind).
+API = "wangjian_api"
 #: Result pages tried past failed ones before a chain is given up.
 MAX_GUESSED = 3
 #: Error statuses reach the callbacks (after retries), so a failure names its status and
@@ -80,6 +91,7 @@ class GenericSpider(RenderReuse, scrapy.Spider):
         proxy: str | None = None,
         cookies: list[dict[str, str]] | None = None,
         renders: RenderMemo | None = None,
+        render_api: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -104,6 +116,9 @@ class GenericSpider(RenderReuse, scrapy.Spider):
         # Renders kept from earlier sweeps (spiders.render_reuse), with the HTTP cache only.
         self.renders = renders
         self._unchanged: set[str] = set()
+        # Read the JSON endpoints render rules name instead of rendering (false: Chromium).
+        self.render_api = render_api
+        self.pool: RenderPool | None = None  # set by from_crawler; None: renders go at once
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> GenericSpider:
@@ -111,7 +126,7 @@ class GenericSpider(RenderReuse, scrapy.Spider):
         profile = settings.get("WANGJIAN_PROFILE")
         if isinstance(profile, str):
             profile = load_profile(profile)
-        return super().from_crawler(
+        spider = super().from_crawler(
             crawler,
             *args,
             profile=profile,
@@ -126,8 +141,15 @@ class GenericSpider(RenderReuse, scrapy.Spider):
             proxy=settings.get("WANGJIAN_PROXY"),
             cookies=settings.getlist("WANGJIAN_COOKIES"),
             renders=_renders(settings),
+            render_api=settings.getbool("WANGJIAN_RENDER_API", True),
             **kwargs,
         )
+        # A shared frontier: another worker may download a render this one let go.
+        slots = 0 if settings.get("WANGJIAN_DISTRIBUTED") else settings.getint(
+            "WANGJIAN_RENDER_CONCURRENCY", 2
+        )
+        spider.pool = RenderPool(crawler, slots, frontier.PENDING)
+        return spider
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -187,7 +209,7 @@ class GenericSpider(RenderReuse, scrapy.Spider):
         if response.status >= 400:
             yield from callback(response)
             return
-        yield self._rendered(response, render_rule(kind, self.profile), None, callback)
+        yield from self._rendered(response, render_rule(kind, self.profile), None, callback)
 
     def _callbacks(self) -> dict[PageKind, Callable]:
         return {
@@ -203,19 +225,81 @@ class GenericSpider(RenderReuse, scrapy.Spider):
         rule: RenderRule | None,
         plain: Any,
         callback: Callable | None = None,
-    ) -> Request:
-        self.crawler.stats.inc_value("wangjian/rendered")
-        return self._request(
+    ) -> Iterator[Request]:
+        """The page again through Chromium: now, or later from the pool."""
+        yield from self._render(
             response.url,
             callback or response.request.callback,
-            {
-                **carried(response.meta),
-                **render_meta(rule),
-                PLAIN: plain,
-                SERVED: served_of(response),
-            },
+            {**carried(response.meta), SERVED: served_of(response)},
+            rule,
+            plain,
+        )
+
+    def _render(
+        self, url: str, callback: Callable, meta: dict[str, Any], rule: RenderRule | None, plain
+    ) -> Iterator[Request]:
+        self.crawler.stats.inc_value("wangjian/rendered")
+        request = self._request(
+            url,
+            callback,
+            {**meta, **render_meta(rule), PLAIN: plain},
             dont_filter=True,  # the same URL again, this time through Chromium
         )
+        if self.pool is not None:
+            request = self.pool.offer(request)
+        if request is not None:
+            yield request
+
+    def _read_api(
+        self, response: Response, kind: PageKind, rule: RenderRule, plain: Any
+    ) -> Request | None:
+        """The request that reads the JSON endpoint ``rule`` names for this page instead of
+        rendering it; None when the rule names none, reading it is off, or the page does
+        not name its endpoint."""
+        if rule.api is None or not self.render_api or kind != "listing" or plain is None:
+            return None
+        url = api_url(rule.api, response, plain.external_id)
+        if url is None:
+            return None
+        meta = {
+            **carried(response.meta),
+            API: (response.url, kind),
+            PLAIN: plain,
+            SERVED: served_of(response),
+        }
+        # Never the HTTP cache's copy as is: a 304 still stands in, so a re-sweep is cheap.
+        return self._request(url, self.parse_api, meta, priority=frontier.PENDING)
+
+    def parse_api(self, response: Response) -> Iterator[Any]:
+        """The endpoint's answer: the listing the plain page showed, completed from it; when
+        the endpoint failed or shows none of the fields, the page through Chromium."""
+        page_url, kind = response.meta[API]
+        rule = render_rule(kind, self.profile)
+        plain = response.meta[PLAIN]
+        assert rule is not None and rule.api is not None
+        item = merged(plain, response, rule.api)
+        if item is None:
+            self.crawler.stats.inc_value("wangjian/api/failed")
+            yield from self._api_fallback(response.meta, page_url, kind, rule, plain)
+            return
+        self.crawler.stats.inc_value("wangjian/api/read")
+        self._blocks_in_row = 0
+        yield item
+        yield from self._shop_of(item)
+
+    def _api_failed(self, failure: Failure) -> Iterator[Any]:
+        meta = failure.request.meta
+        page_url, kind = meta[API]
+        rule = render_rule(kind, self.profile)
+        assert rule is not None
+        self.crawler.stats.inc_value("wangjian/api/failed")
+        yield from self._api_fallback(meta, page_url, kind, rule, meta[PLAIN])
+
+    def _api_fallback(
+        self, meta: dict[str, Any], page_url: str, kind: PageKind, rule: RenderRule, plain
+    ) -> Iterator[Request]:
+        kept = {k: v for k, v in carried(meta).items() if k not in (API, PLAIN)}
+        yield from self._render(page_url, self._callbacks()[kind], kept, rule, plain)
 
     def _page_url(self, request: Request, number: int) -> str | None:
         """The URL of result page ``number`` of ``request``'s chain: by the template for a
@@ -234,7 +318,7 @@ class GenericSpider(RenderReuse, scrapy.Spider):
         meta = {PAGE: number, **meta}
         if KEYWORD in request.meta:
             meta[KEYWORD] = request.meta[KEYWORD]
-        return self._request(url, self.parse_search, meta)
+        return self._request(url, self.parse_search, meta, priority=frontier.SEARCH)
 
     def _next_guess(self, request: Request) -> Request | None:
         """The result page after a failed one; None when its URL cannot be told, or too
@@ -316,7 +400,7 @@ class GenericSpider(RenderReuse, scrapy.Spider):
             return
         for url in page.listing_urls:
             if not self._stored("listing", url):
-                yield self._request(url, self.parse_listing)
+                yield self._request(url, self.parse_listing, priority=frontier.LISTING)
         following = self._next_page(response, page)
         if following is not None:
             yield following
@@ -330,7 +414,7 @@ class GenericSpider(RenderReuse, scrapy.Spider):
         """The shop page a listing names, when the profile reads shops and it is not stored."""
         if self.follow and listing.shop_url and listing.shop_external_id:
             if not self._stored("shop", listing.shop_url):
-                yield self._request(listing.shop_url, self.parse_shop)
+                yield self._request(listing.shop_url, self.parse_shop, priority=frontier.SHOP)
 
     def parse_shop(self, response: Response) -> Iterator[Any]:
         yield from self._read(response, "shop", extract_shop)
@@ -355,7 +439,11 @@ class GenericSpider(RenderReuse, scrapy.Spider):
                 plain = extract(response, self.profile)
             except ExtractionError:
                 plain = None
-            yield from self._reuse_or_render(response, rule, plain)
+            api = self._read_api(response, kind, rule, plain)
+            if api is not None:
+                yield api
+            else:
+                yield from self._reuse_or_render(response, rule, plain)
             return None
         try:
             item = extract(response, self.profile)
@@ -447,6 +535,9 @@ class GenericSpider(RenderReuse, scrapy.Spider):
         # A generator, not a bare item: Scrapy iterates what an errback returns, and a
         # pydantic model would iterate as its fields.
         request = failure.request
+        if API in request.meta:  # the endpoint did not answer: the page through Chromium
+            yield from self._api_failed(failure)
+            return
         message = failure_message(failure)
         rendered = self._render_failed(request, message)
         if rendered:

@@ -18,7 +18,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rules.errors import field_problems
-from spiders.picks import Css, DataSource, PickSpec, ValueRegex, check_regex
+from spiders.picks import Css, DataSource, JsonPath, PickSpec, ValueRegex, check_regex
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 
@@ -229,6 +229,61 @@ class SearchSpec(_Strict):
         return "number" if "{page}" in self.url and self.more is not None else None
 
 
+#: Listing fields an API read can fill (``ApiRead.fields``): those read as text or a number.
+API_FIELDS = (
+    "title",
+    "price",
+    "original_price",
+    "sales",
+    "availability",
+    "category",
+    "ship_from",
+    "description",
+    "shop_name",
+)
+
+
+class ApiRead(_Strict):
+    """The JSON endpoint a page's script fetches to fill in what the plain page leaves empty:
+    read with a plain request instead of rendering the page in Chromium, its fields merged
+    into what the plain page showed."""
+
+    url: str | None = Field(
+        None,
+        description="URL of the endpoint, relative to the page, with {id} for the page's id "
+        "(its id_pattern's group), e.g. /api/price/{id}.",
+    )
+    link: OptionalPick = _pick(
+        "Instead of url: where the plain page names the endpoint, e.g. "
+        "span.price::attr(data-price-src)."
+    )
+    fields: dict[str, JsonPath] = Field(
+        min_length=1,
+        description="Listing field -> JMESPath into the endpoint's JSON, read as the field's "
+        "selector would be on the page (a price's first number, a count, a stock text), e.g. "
+        "price: price. Fields not named keep what the plain page showed. One of: "
+        + ", ".join(API_FIELDS)
+        + ".",
+    )
+
+    @model_validator(mode="after")
+    def _one_endpoint(self) -> ApiRead:
+        if (self.url is None) == (self.link is None):
+            raise ValueError("give url (a template with {id}) or link (a pick), not both")
+        if self.url is not None:
+            try:
+                self.url.format(id="x")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"url: only {{id}}: {exc}") from None
+        unknown = [name for name in self.fields if name not in API_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"fields: not a listing field an API can fill: {', '.join(unknown)} "
+                f"(one of {', '.join(API_FIELDS)})"
+            )
+        return self
+
+
 class RenderRule(_Strict):
     """When a page must be fetched again through Chromium, and what to wait for there."""
 
@@ -237,6 +292,14 @@ class RenderRule(_Strict):
         None, description="In the browser, wait until this selector is present."
     )
     timeout_ms: int = Field(10_000, gt=0, description="How long to wait for wait_for.")
+    api: ApiRead | None = Field(
+        None,
+        description="Listing pages only: the JSON endpoint the page's script reads. A page "
+        "the rule matches is completed from it with a plain request, without Chromium; when "
+        "the endpoint fails or shows none of the fields, the page is rendered after all "
+        "(WANGJIAN_RENDER_API=false renders every such page, to compare or for a rendered "
+        "screenshot).",
+    )
 
 
 class ListingSpec(_Strict):
@@ -268,6 +331,12 @@ class ShopSpec(_Strict):
     render: RenderRule | None = Field(
         None, description="When a shop page needs Chromium; none: never."
     )
+
+    @model_validator(mode="after")
+    def _no_api(self) -> ShopSpec:
+        if self.render is not None and self.render.api is not None:
+            raise ValueError("render.api: only listing pages are completed from an API")
+        return self
 
 
 class PlatformProfile(_Strict):

@@ -2,7 +2,8 @@
 it, and on a later sweep revalidate what it fetched before rendering again.
 
 A mixin of ``GenericSpider``: it needs the spider's ``renders`` (a ``RenderMemo``, or None
-when the HTTP cache is off), ``proxy``, ``crawler`` and ``_rendered`` (the Chromium request).
+when the HTTP cache is off), ``proxy``, ``crawler`` and ``_rendered`` (the Chromium request,
+now or later from the render pool).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from spiders import frontier
 from spiders.profile import RenderRule
 from spiders.render import PLAIN
 from spiders.render_memo import REUSED, Memo, RenderMemo, memo_of
@@ -47,7 +49,7 @@ class RenderReuse:
         if self.renders is not None and "cached" in response.flags:
             memo = self.renders.get(response.url, hashlib.sha256(response.body).hexdigest())
         if memo is None:
-            yield self._rendered(response, rule, plain)
+            yield from self._rendered(response, rule, plain)
             return
         yield from self._revalidate(_Pending(response, rule, plain, memo), 0)
 
@@ -65,7 +67,7 @@ class RenderReuse:
                 errback=self._revalidation_failed,
                 meta=meta,
                 dont_filter=True,  # asked once per page that reads it; a 304 is remembered
-                priority=1,
+                priority=frontier.PENDING,  # the plain page waits in memory for it
             )
             return
         page = pending.page
@@ -79,7 +81,7 @@ class RenderReuse:
     def _revalidated(self, response: Response) -> Iterator[Any]:
         pending, index = response.meta[REUSE]
         if "cached" not in response.flags:  # changed, or not kept by the cache
-            yield self._rendered(pending.page, pending.rule, pending.plain)
+            yield from self._rendered(pending.page, pending.rule, pending.plain)
             return
         self._unchanged.add(pending.memo.resources[index])
         yield from self._revalidate(pending, index + 1)
@@ -87,7 +89,7 @@ class RenderReuse:
     def _revalidation_failed(self, failure: Failure) -> Iterator[Any]:
         pending, _ = failure.request.meta[REUSE]
         logger.debug("%s: %s; rendering again", failure.request.url, failure.value)
-        yield self._rendered(pending.page, pending.rule, pending.plain)
+        yield from self._rendered(pending.page, pending.rule, pending.plain)
 
     def _keep_render(self, response: Response) -> Iterator[Request]:
         """After a Chromium render was read: keep it, and have the HTTP cache fetch what it
@@ -102,7 +104,9 @@ class RenderReuse:
         self.renders.put(memo)
         for url in memo.resources:
             meta = {"proxy": self.proxy} if self.proxy else {}
-            yield Request(url, callback=_ignore, errback=_ignore, meta=meta, priority=-1)
+            yield Request(
+                url, callback=_ignore, errback=_ignore, meta=meta, priority=frontier.CACHE_FILL
+            )
 
 
 def _ignore(_: Any) -> Iterator[Any]:

@@ -86,6 +86,9 @@ def swept(tmp_path_factory):
             "--keyword",
             NOTHING,
             code=4,  # finished, with failures
+            # The browser's faults: JS-priced pages through Chromium, not their price API
+            # (tests/test_crawler_api_fields.py reads the API, and falls back on its failure).
+            WANGJIAN_RENDER_API="false",
             **SETTINGS,
         )
     return server, result, db_url

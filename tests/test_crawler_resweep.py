@@ -64,12 +64,16 @@ def stored_prices(data) -> dict[str, float]:
         return {i: float(p) for i, p in db.execute("SELECT external_id, price FROM listings")}
 
 
+#: Kept renders are of pages rendered in Chromium: not of their price API read without it.
+CHROMIUM = {"WANGJIAN_RENDER_API": "false"}
+
+
 def test_a_render_is_reused_while_the_page_and_what_it_fetched_are_unchanged(tmp_path):
     catalog = build_catalog(seed=7, size=40)  # changed below
     assert len(JS_PRICED) >= 2
     with DemoServer(catalog) as server:
-        first = stats_of(tmp_path, sweep(server, tmp_path)["sweep_id"])
-        second = stats_of(tmp_path, sweep(server, tmp_path)["sweep_id"])
+        first = stats_of(tmp_path, sweep(server, tmp_path, **CHROMIUM)["sweep_id"])
+        second = stats_of(tmp_path, sweep(server, tmp_path, **CHROMIUM)["sweep_id"])
         assert first["wangjian/rendered"] == len(JS_PRICED)
         assert "wangjian/render_reused" not in first
         # Page 304, price API 304: the kept DOM is read, Chromium is not asked.
@@ -82,7 +86,7 @@ def test_a_render_is_reused_while_the_page_and_what_it_fetched_are_unchanged(tmp
         catalog.listings[moved] = dataclasses.replace(
             catalog.listings[moved], price=catalog.listings[moved].price + 7
         )
-        third = stats_of(tmp_path, sweep(server, tmp_path)["sweep_id"])
+        third = stats_of(tmp_path, sweep(server, tmp_path, **CHROMIUM)["sweep_id"])
     assert third["wangjian/rendered"] == 1
     assert third["wangjian/render_reused"] == len(JS_PRICED) - 1
     assert stored_prices(tmp_path)[moved] == catalog.listings[moved].price
@@ -93,12 +97,12 @@ def test_a_render_is_reused_while_the_page_and_what_it_fetched_are_unchanged(tmp
 
 def test_torn_or_garbled_cache_files_are_fetched_in_full(tmp_path):
     with DemoServer(CATALOG) as server:
-        first = sweep(server, tmp_path)
+        first = sweep(server, tmp_path, **CHROMIUM)
         files = [p for p in (tmp_path / "httpcache").rglob("*") if p.is_file()]
         assert len(files) > 40
         for i, path in enumerate(files):  # every cached page and kept render spoilt
             path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2] if i % 2 else b"x")
-        second = sweep(server, tmp_path)
+        second = sweep(server, tmp_path, **CHROMIUM)
         statuses = dict(server.served.statuses)
     assert statuses.get(304, 0) == 0, statuses
     for key in ("listings", "shops", "ads", "leads"):

@@ -87,15 +87,28 @@ def test_ads_are_stored_with_their_label(full):
     assert result["ads"] == len(ads)
 
 
-def test_js_priced_listings_get_their_price_through_chromium(full):
+def test_js_priced_listings_get_their_price_from_the_api_without_chromium(full):
     db_url, result = full
     listings = rows(db_url, Listing)
     js = [lst for lst in CATALOG.listings.values() if lst.js_priced]
     assert js
     assert {lst.id: (float(listings[lst.id].price), listings[lst.id].rendered) for lst in js} == {
+        lst.id: (lst.price, False) for lst in js
+    }
+    assert (result["rendered"], result["api_read"]) == (0, len(js))
+    assert not any(row.rendered for row in listings.values())
+
+
+def test_js_priced_listings_get_their_price_through_chromium(demo, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'wangjian.db'}"
+    result = sweep("demo", demo.url, db_url, WANGJIAN_RENDER_API="false")
+    listings = rows(db_url, Listing)
+    js = [lst for lst in CATALOG.listings.values() if lst.js_priced]
+    assert {lst.id: (float(listings[lst.id].price), listings[lst.id].rendered) for lst in js} == {
         lst.id: (lst.price, True) for lst in js
     }
-    assert result["rendered"] == len(js)
+    assert (result["rendered"], result["api_read"]) == (len(js), 0)
+    assert result["rendered_per_s"] > 0
     assert not any(
         row.rendered for lid, row in listings.items() if not CATALOG.listings[lid].js_priced
     )
