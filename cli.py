@@ -933,6 +933,20 @@ def json_option(func):
     help="A declared emergency: essential goods priced far above their recent history are "
     "哄抬价格 leads.",
 )
+@click.option(
+    "--distributed",
+    is_flag=True,
+    help="Be one worker of a sweep that workers on many machines share: the frontier and "
+    "the duplicate filter in Redis (WANGJIAN_REDIS_URL), one PostgreSQL database "
+    "(WANGJIAN_DATABASE_URL). Start the same command on every machine.",
+)
+@click.option(
+    "--status",
+    "show_status",
+    is_flag=True,
+    help="With --distributed: show the running sweep's frontier (requests queued, each "
+    "worker's requests in hand and lease) and exit.",
+)
 @json_option
 @packs_option
 @db_option
@@ -944,6 +958,8 @@ def sweep(
     resume,
     promotions,
     emergencies,
+    distributed,
+    show_status,
     as_json,
     packs_dir,
     database_url,
@@ -955,11 +971,18 @@ def sweep(
       wangjian sweep spiders/profiles/demo.yaml --base-url http://127.0.0.1:8000
       wangjian sweep demo --keyword 象牙 --keyword 穿山甲 --json
       wangjian sweep demo --resume
+      wangjian sweep demo --distributed        (on each machine)
+      wangjian sweep demo --distributed --status
     """
     import time
 
     from crawler.run import run_sweep
 
+    if show_status:
+        if not distributed:
+            raise UserError("--status shows a distributed sweep: give --distributed too")
+        _distributed_status(profile, as_json)
+        return
     settings = load_settings(packs_dir=packs_dir, database_url=database_url, max_pages=max_pages)
     scorer = load_scorer(settings.packs_dir)
     started = time.monotonic()
@@ -972,13 +995,45 @@ def sweep(
             keywords=list(keywords) or None,
             resume=resume,
             windows=[*promotions, *emergencies],
+            distributed=distributed,
         )
     )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         click.echo(result.render(time.monotonic() - started, titles_of(scorer)), nl=False)
+        if result.distributed is not None:
+            whole = "（最后退出，以上为整个巡查的合计）" if result.distributed["last"] else ""
+            click.echo(f"分布式工作进程 {result.distributed['worker']}{whole}")
     raise SystemExit(sweep_exit(result))
+
+
+def _distributed_status(profile: str, as_json: bool) -> None:
+    """What Redis says of the platform's running distributed sweep."""
+    from crawler.distributed import status
+    from spiders.profile import ProfileError, load_profile
+
+    settings = load_settings()
+    try:
+        code = load_profile(profile).code
+        found = status(settings, code)
+    except (ProfileError, SettingsError) as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    if found["sweep_id"] is None:
+        click.echo(f"平台 {code} 没有正在进行的分布式巡查。")
+        return
+    click.echo(
+        f"巡查 {found['sweep_id']}  平台 {code}  待抓取 {found['queued']}，"
+        f"已发现 {found['seen']}，工作进程 {len(found['workers'])}"
+    )
+    for w in found["workers"]:
+        state = f"租约剩余 {w['lease_ms'] / 1000:.1f} 秒" if w["alive"] else "租约已过期"
+        done = "，已完成" if w["worker"] in found["done"] else ""
+        click.echo(f"  {w['worker']}: 处理中 {w['held']}，{state}{done}")
+    click.echo(f"详情: wangjian sweeps show {found['sweep_id']}")
 
 
 @main.command("scan")

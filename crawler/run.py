@@ -29,7 +29,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response, TextResponse
 
 from crawler.progress import on_terminal, sweep_log
-from crawler.results import ScanReport, ScanResult, SweepResult
+from crawler.results import MAX_LISTED, ScanReport, ScanResult, SweepResult
 from crawler.scrapy_settings import build_scrapy_settings
 from crawler.settings import Settings, SettingsError
 from pipelines.score import Scored
@@ -46,6 +46,7 @@ from spiders.profile import PlatformProfile, load_profile
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from crawler.distributed import Frontier
     from store.running import Resume
 
 # The database layer (SQLAlchemy, Alembic, the models) and the sweep's health are imported
@@ -74,6 +75,7 @@ def run_sweep(
     keywords: list[str] | None = None,
     resume: bool = False,
     windows: list[PriceWindow] | None = None,
+    distributed: bool = False,
 ) -> SweepResult:
     """Crawl the platform ``profile_path`` describes, score and store everything found.
 
@@ -81,14 +83,27 @@ def run_sweep(
     crawled. ``resume`` continues the platform's last sweep, which was interrupted: result
     pages are read again, listings and shop pages it had stored are not fetched again.
     ``windows`` are the promotion and emergency windows the price-history checks judge
-    prices in. Returns when the sweep has ended; call once per process.
+    prices in. ``distributed`` makes this process one worker of the platform's sweep that
+    workers on many machines share (``crawler.distributed``): it joins the running one or
+    opens it; the last worker to leave reports the whole sweep. Returns when the sweep has
+    ended; call once per process.
     """
     from crawler import health
 
     profile = load_profile(profile_path).with_base_url(base_url)
     scorer = scorer or Scorer.load(settings.packs_dir)
     row = _sweep_row(profile, str(profile_path), scorer, "sweep")
-    row["sweep_id"], resumed, log_file = _begin(settings, row, resume)
+    frontier = None
+    if distributed:
+        from crawler.distributed import Frontier, LastWorker
+
+        if resume:
+            raise SettingsError(
+                "--resume and --distributed: a distributed sweep resumes by itself "
+                "(start a worker again: it joins the sweep and takes up what is left)"
+            )
+        frontier = Frontier.of(settings, profile.code)
+    row["sweep_id"], resumed, log_file = _begin(settings, row, resume, frontier)
     terms = search_terms(scorer) if keywords is None else list(keywords)
     live = on_terminal()
     inputs = {
@@ -105,17 +120,39 @@ def run_sweep(
             WANGJIAN_SKIP_SHOPS=sorted(resumed.shops),
             WANGJIAN_SHOP_URLS=resumed.shop_urls,
         )
-    built = build_scrapy_settings(settings, profile, inputs=inputs)
+    last = None
+    if frontier is not None:
+        last = LastWorker(frontier.info)
+        inputs["WANGJIAN_SWEEP_FINISH"] = last
+    info = frontier.info if frontier is not None else None
+    built = build_scrapy_settings(settings, profile, inputs=inputs, distributed=info)
     collector = _crawl(built, scan=False, log_file=log_file, live=live)
+    stats, whole = collector.stats, last is None or last.last
+    if last is not None and last.last:  # the whole sweep: every worker's counts
+        from crawler.distributed import merge_stats
+
+        stats = merge_stats([p["stats"] for p in last.others] + [collector.stats])
     basis = health.basis_of(profile.base_url, terms, profile.search.browse)
-    found = _assess(settings, row, collector.stats, basis)
-    if settings.notify_urls:  # after the row is finished and judged: the digest reads it
+    # The health of the sweep, and its digest, once it has ended: a worker's part alone
+    # would look like a platform whose pages changed.
+    found = _assess(settings, row, stats, basis) if whole else {}
+    if settings.notify_urls and whole:  # after the row is finished and judged
         from crawler.notify import notify
 
         with _database(settings, upgrade=False) as engine:
             titles = {p.id: p.title for p in scorer.packset.packs}
             notify(settings, row["sweep_id"], engine, titles=titles)
-    return SweepResult.of(collector.stats, collector.failures, found, str(log_file))
+    result = SweepResult.of(stats, collector.failures, found, str(log_file))
+    if last is not None:
+        if last.last:
+            others = [f for p in last.others for f in p["failures"]]
+            result.error_list = (others + result.error_list)[:MAX_LISTED]
+        result.distributed = {
+            "worker": frontier.worker,
+            "last": last.last,  # this worker finished the row: the counts are the sweep's
+            "workers": len(last.others) + 1 if last.last else None,
+        }
+    return result
 
 
 def run_scan(
@@ -225,13 +262,23 @@ def _database(settings: Settings, upgrade: bool = True) -> Iterator[Engine]:
 
 
 def _begin(
-    settings: Settings, row: dict[str, Any], resume: bool
+    settings: Settings, row: dict[str, Any], resume: bool, frontier: Frontier | None = None
 ) -> tuple[int, Resume | None, Path]:
     """Upgrade the database and open the sweep's row, refusing a second running sweep of
     the platform (``store.running``), and name its log file on it; the sweep's id, what it
-    had stored if resumed, and the log file."""
+    had stored if resumed, and the log file. With a ``frontier``, join the platform's running
+    distributed sweep or open it, one worker at a time (migrations too)."""
     from store import db, history, running
 
+    if frontier is not None:
+        from crawler.distributed import begin
+
+        with frontier.opening(), _database(settings) as engine:
+            sweep_id, _ = begin(frontier, engine, row)
+            with db.session_scope(engine) as s:
+                log_file = _log_file(settings, sweep_id)
+                history.add_stats(s, sweep_id, {}, log_file=str(log_file))
+        return sweep_id, None, log_file
     with _database(settings) as engine, db.session_scope(engine) as s:
         resumed = None
         if resume:

@@ -173,6 +173,24 @@ class Settings(BaseSettings):
         description="The digest lists the new leads whose strongest rule hit is at least this "
         "severe: low, medium, high or critical.",
     )
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis of distributed sweeps (wangjian sweep --distributed): the frontier "
+        "and the duplicate filter every worker shares. Requests are stored pickled: keep this "
+        "Redis private to the workers (password, internal network).",
+    )
+    redis_prefix: str = Field(
+        "wangjian",
+        min_length=1,
+        description="Prefix of every Redis key of distributed sweeps (several teams or "
+        "test runs can share one Redis).",
+    )
+    redis_lease_s: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a distributed worker's lease lasts without a heartbeat: after "
+        "that the requests it had taken are put back for the other workers.",
+    )
     platforms: dict[str, PlatformAccess] = Field(
         default_factory=dict,
         description="Per platform code, JSON: proxy and storage_state, e.g. "
@@ -202,6 +220,13 @@ class Settings(BaseSettings):
     def _url_has_scheme(cls, value: str | None) -> str | None:
         if value is not None and "://" not in value:
             raise ValueError(f"not a database URL: {value!r} (expected e.g. sqlite:///x.db)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"not a Redis URL: {value!r} (expected redis://host:6379/0)")
         return value
 
     @field_validator("notify_urls", mode="before")

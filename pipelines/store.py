@@ -8,7 +8,9 @@ What the sweep row says (platform, profile, kind, pack versions) comes from the
 ``WANGJIAN_SWEEP`` setting, so the pipeline works with any spider that yields the items. The
 row is opened with the spider and finished on ``spider_closed``, the only hook that knows why
 the spider closed; the failures seen (pages not fetched or read, items not stored) are kept
-on it. The database must be at the newest revision (``crawler.run`` upgrades it first).
+on it. In a distributed sweep the ``WANGJIAN_SWEEP_FINISH`` hook (``crawler.distributed``)
+decides: only the last worker to leave finishes the row, with every worker's counts. The
+database must be at the newest revision (``crawler.run`` upgrades it first).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class StorePipeline:
         self.sweep = None
         self.writer: BatchWriter | None = None
         self.failures: list[dict[str, str]] = []
+        self.finish_hook: Any = None
 
     @classmethod
     def from_crawler(cls, crawler) -> StorePipeline:
@@ -74,6 +77,8 @@ class StorePipeline:
             settings.get("WANGJIAN_DATA_DIR"),
             settings.get("WANGJIAN_ACTOR"),
         )
+        # (counts, reason, failures) -> the whole sweep's, or None: other workers go on.
+        pipeline.finish_hook = settings.get("WANGJIAN_SWEEP_FINISH")
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -155,15 +160,21 @@ class StorePipeline:
             return
         # Every item has been acknowledged by now (the engine waits for them before closing).
         self.writer.close()
-        counts = self.stats.get_stats()
-        stats = {
-            **(self.sweep.stats or {}),  # the owner the runner recorded
-            **_plain(counts),
-            "close_reason": reason,
-            "failures": self.failures,
-        }
+        counts, failures = _plain(self.stats.get_stats()), self.failures
+        if self.finish_hook is not None:
+            whole = self.finish_hook(counts, reason, failures)
+            if whole is None:
+                self.engine.dispose()
+                return
+            counts, reason, failures = whole
         with db.session_scope(self.engine) as s:
-            sweep = s.merge(self.sweep, load=False)
+            sweep = s.get_one(Sweep, self.sweep.id)  # as it is now: workers add their logs
+            stats = {
+                **(sweep.stats or {}),  # the owner the runner recorded
+                **counts,
+                "close_reason": reason,
+                "failures": failures[:MAX_LISTED_FAILURES],
+            }
             queries.finish_sweep(s, sweep, SweepStatus.after(reason, counts), stats)
         self.engine.dispose()
 

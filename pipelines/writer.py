@@ -23,6 +23,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from store import db
@@ -97,12 +98,17 @@ class BatchWriter:
             batch.append(job)
         return batch, False
 
-    def _write_batch(self, batch: list[tuple[Any, Future]]) -> None:
+    def _write_batch(self, batch: list[tuple[Any, Future]], retried: bool = False) -> None:
         try:
             with db.session_scope(self.engine) as s:
                 results = [self.write(s, payload) for payload, _ in batch]
         except Exception as exc:
             if len(batch) == 1:
+                if not retried and _raced(exc):
+                    # Another process wrote the same row first (workers of a distributed
+                    # sweep reading two listings of one shop): written again, it finds it.
+                    self._write_batch(batch, retried=True)
+                    return
                 batch[0][1].set_exception(exc)
                 return
             logger.debug("batch of %d rolled back; writing its items one by one", len(batch))
@@ -111,3 +117,16 @@ class BatchWriter:
             return
         for (_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
+
+
+#: PostgreSQL's deadlock and serialisation failures: the transaction may simply be tried again.
+_RETRY_SQLSTATES = {"40P01", "40001"}
+
+
+def _raced(exc: Exception) -> bool:
+    """Whether ``exc`` is a concurrent writer's doing: a unique key another transaction
+    inserted meanwhile, or a deadlock between two transactions."""
+    if isinstance(exc, IntegrityError):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and state in _RETRY_SQLSTATES

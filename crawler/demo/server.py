@@ -13,6 +13,7 @@ import hashlib
 import re
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -47,21 +48,25 @@ def respond(catalog: Catalog, target: str) -> pages.Response:
 
 
 class Served:
-    """What the server sent: responses by status and body bytes (for tests and benches)."""
+    """What the server sent: responses by status and body bytes, and answers by path and
+    query (``paths``: how often each page was fetched, e.g. once by every crawler of a
+    distributed sweep together) — for tests and benches."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.statuses: dict[int, int] = {}
         self.body_bytes = 0
+        self.paths: Counter[str] = Counter()
 
-    def count(self, status: int, size: int) -> None:
+    def count(self, status: int, size: int, path: str = "") -> None:
         with self._lock:
             self.statuses[status] = self.statuses.get(status, 0) + 1
             self.body_bytes += size
+            self.paths[path] += 1
 
     def reset(self) -> None:
         with self._lock:
-            self.statuses, self.body_bytes = {}, 0
+            self.statuses, self.body_bytes, self.paths = {}, 0, Counter()
 
 
 def _handler_for(
@@ -98,14 +103,14 @@ def _handler_for(
                 self.send_header("Cache-Control", "max-age=0")
             if fresh:
                 self.end_headers()
-                stats.count(304, 0)
+                stats.count(304, 0, self.path)
                 return
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             if with_body:
                 self.wfile.write(response.body)
-                stats.count(response.status, len(response.body))
+                stats.count(response.status, len(response.body), self.path)
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002
             pass  # a sweep makes thousands of requests; the crawler logs what matters
