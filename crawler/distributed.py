@@ -468,7 +468,7 @@ class DistributedScheduler(Scheduler):
         super().__init__(frontier.server, persist=True, dupefilter=dupefilter)
         self.frontier, self.crawler, self.stats = frontier, crawler, crawler.stats
         self.held: dict[Request, bytes] = {}  # taken by this worker, not yet acknowledged
-        self.poll_s = min(1.0, frontier.lease_s / 4)
+        self.poll_s = min(0.25, frontier.lease_s / 4)
         self.ended = False  # the sweep ended before this worker started
         self._beat: task.LoopingCall | None = None
 

@@ -64,9 +64,9 @@ def frontier(prefix: str, worker: str, sweep_id: int = 1, lease_s: float = 0.3) 
     return Frontier.connect(info)
 
 
-def opened(prefix: str, *workers: str) -> list[Frontier]:
+def opened(prefix: str, *workers: str, lease_s: float = 0.3) -> list[Frontier]:
     """Workers of one sweep (id 1), every one registered."""
-    found = [frontier(prefix, w) for w in workers]
+    found = [frontier(prefix, w, lease_s=lease_s) for w in workers]
     found[0].started(1)
     for one in found:
         assert one.join(1)
@@ -134,7 +134,7 @@ def test_only_the_last_worker_to_leave_gets_every_part(prefix):
 
 
 def test_status_shows_the_queue_and_each_workers_hand(prefix):
-    a, b = opened(prefix, "a", "b")
+    a, b = opened(prefix, "a", "b", lease_s=30)
     a.push(b"r0", 0, "fp0")
     a.push(b"r1", 0, "fp1")
     a.take([])
@@ -274,3 +274,28 @@ def test_a_worker_killed_half_way_loses_no_listing(prefix, pg_url):
         "worker": survivor["distributed"]["worker"], "last": True, "workers": 1,
     }  # fmt: skip
     assert (survivor["status"], survivor["errors"]) == ("finished", 0)
+
+
+def test_sweep_status_shows_the_running_sweep(prefix, monkeypatch):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    monkeypatch.setenv("WANGJIAN_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("WANGJIAN_REDIS_PREFIX", prefix)
+    runner = CliRunner()
+    idle = runner.invoke(main, ["sweep", "demo", "--distributed", "--status"])
+    assert (idle.exit_code, idle.output) == (0, "平台 demo 没有正在进行的分布式巡查。\n")
+    (a,) = opened(prefix, "a", lease_s=30)
+    a.push(b"r0", 0, "fp0")
+    a.take([])
+    shown = runner.invoke(main, ["sweep", "demo", "--distributed", "--status", "--json"])
+    found = json.loads(shown.output)
+    assert (found["sweep_id"], found["queued"], found["seen"]) == (1, 0, 1)
+    assert [(w["worker"], w["held"]) for w in found["workers"]] == [("a", 1)]
+    text = runner.invoke(main, ["sweep", "demo", "--distributed", "--status"]).output
+    lines = text.splitlines()
+    assert lines[0] == "巡查 1  平台 demo  待抓取 0，已发现 1，工作进程 1"
+    assert lines[1].startswith("  a: 处理中 1，租约剩余")
+    wrong = runner.invoke(main, ["sweep", "demo", "--status"])
+    assert wrong.exit_code == 2 and "--distributed" in wrong.output
