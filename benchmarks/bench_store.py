@@ -232,5 +232,71 @@ def main(count: int = 2000, rounds: int = 3) -> None:
             )
 
 
+def sweep_ratio(size: int = 2000, rounds: int = 3, latency_ms: int = 0) -> None:
+    """Whole sweeps of the demo marketplace into SQLite and into PostgreSQL, interleaved:
+    ``wangjian sweep demo`` in a process of its own each time (capture off)."""
+    import json
+    import subprocess
+
+    from crawler.demo.server import DemoServer
+
+    catalog = build_catalog(seed=7, size=size)
+    pg = PostgresDatabases()
+    times: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+    batches: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+    try:
+        with DemoServer(catalog, latency_s=latency_ms / 1000) as server, (
+            tempfile.TemporaryDirectory()
+        ) as tmp:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
+            env.update(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE="false")
+            for n in range(-1, rounds):  # round -1 warms up (page cache, Chromium): not counted
+                order = [("sqlite", f"sqlite:///{Path(tmp) / f'sweep-{n}.db'}")]
+                order.append(("postgresql", pg.new()))
+                for backend, url in order if n % 2 == 0 else order[::-1]:
+                    args = ["sweep", "demo", "--base-url", server.url, "--database-url", url]
+                    start = time.perf_counter()
+                    done = subprocess.run(
+                        [sys.executable, "-m", "cli", *args, "--json"],
+                        cwd=Path.cwd(),
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        check=False,
+                    )
+                    seconds = time.perf_counter() - start
+                    result = json.loads(done.stdout)
+                    if n < 0:
+                        print(f"  warm-up    {backend:<10} {seconds:6.1f} s")
+                        continue
+                    times[backend].append(seconds)
+                    engine = db.make_engine(url)
+                    with db.session_scope(engine) as s:
+                        from sqlalchemy import select
+
+                        from store.models import Sweep
+
+                        stats = s.scalars(select(Sweep.stats)).one()
+                    engine.dispose()
+                    made = stats.get("wangjian/store/batches")
+                    items = stats.get("wangjian/store/batch_items")
+                    per = f"{items / made:.1f} items/batch" if made else "batches not counted"
+                    if made:
+                        batches[backend].append(items / made)
+                    print(
+                        f"  round {n + 1} {backend:<10} {seconds:6.1f} s, "
+                        f"{result['listings']} listings, {result['pages']} pages, {per}"
+                    )
+    finally:
+        pg.close()
+    sq, pq = statistics.median(times["sqlite"]), statistics.median(times["postgresql"])
+    print(f"  sweep PostgreSQL / SQLite speed: {sq / pq:.2f} (median of {rounds}, target >= 0.9)")
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--sweep"]:
+    sweep_ratio(*(int(a) for a in sys.argv[2:5]))
+    sys.exit()
+
+
 if __name__ == "__main__":
     main(*(int(a) for a in sys.argv[1:3]))

@@ -1,8 +1,10 @@
 """Store pipeline: every scored item and its verdict, written off the reactor thread.
 
-Items go to a ``BatchWriter`` (one thread, small batches, one transaction each) while the
-crawl goes on; an item leaves this pipeline, and is counted stored, only once its transaction
-has committed, so a crash loses nothing already acknowledged.
+Items go to a ``BatchWriter`` (one thread, batches of what queued meanwhile, one transaction
+each, written with set-based statements by ``store.batch``) while the crawl goes on; an item
+leaves this pipeline, and is counted stored, only once its transaction has committed, so a
+crash loses nothing already acknowledged. ``wangjian/store/batches`` and
+``wangjian/store/batch_items`` say how many batches held how many items.
 
 What the sweep row says (platform, profile, kind, pack versions) comes from the
 ``WANGJIAN_SWEEP`` setting, so the pipeline works with any spider that yields the items. The
@@ -28,6 +30,7 @@ from pipelines.score import Scored
 from pipelines.writer import BatchWriter
 from rules.items import PageFailure
 from store import db, evidence, queries
+from store.batch import SweepBatches
 from store.models import Sweep, SweepStatus
 
 logger = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ class StorePipeline:
         self.engine = None
         self.sweep = None
         self.writer: BatchWriter | None = None
+        self.batches: SweepBatches | None = None
         self.failures: list[dict[str, str]] = []
         self.finish_hook: Any = None
 
@@ -99,14 +103,17 @@ class StorePipeline:
                     kind=info.get("kind", "sweep"),
                 )
         self.stats.set_value("wangjian/sweep_id", self.sweep.id)
-        self.writer = BatchWriter(self.engine, self._write)
+        self.writer = BatchWriter(self.engine, write_batch=self._write)
 
-    def _write(self, s: Session, scored: Scored) -> None:
-        """One item and its verdict, in the writer's open transaction (its thread)."""
-        sweep = s.merge(self.sweep, load=False)
-        target = queries.store_scored(s, sweep, scored.item, scored.verdict)
-        if scored.capture is not None:
-            evidence.file_capture(s, target, scored.capture, sweep.id)
+    def _write(self, s: Session, batch: list[Scored]) -> list[Any]:
+        """A batch of items and their verdicts, in the writer's open transaction (its thread)."""
+        if self.batches is None:
+            self.batches = SweepBatches(self.sweep.id)
+        stored = self.batches.write(s, [(scored.item, scored.verdict) for scored in batch])
+        for scored, target in zip(batch, stored, strict=True):
+            if scored.capture is not None:
+                evidence.file_capture(s, target, scored.capture, self.sweep.id)
+        return stored
 
     async def process_item(self, scored: Scored | PageFailure) -> Scored | PageFailure:
         if isinstance(scored, PageFailure):
@@ -128,6 +135,7 @@ class StorePipeline:
             self._keep(failure)
             raise NotStored(failure) from exc
         self.stats.inc_value(f"wangjian/stored/{item.kind}")
+        self._count_batches()
         if scored.capture is not None and self.data_dir:
             try:
                 await asyncio.to_thread(self._custody, scored)
@@ -151,6 +159,16 @@ class StorePipeline:
         files = [{"path": f.path, "sha256": f.sha256} for f in [*record.files, record.manifest]]
         evidence.log_event(self.engine, self.data_dir, "capture", self.actor, what, files)
 
+    def _count_batches(self, final: bool = False) -> None:
+        """The writer's batches so far, in the stats (the sweep row keeps them)."""
+        batches, items = self.writer.batches, self.writer.items
+        self.stats.set_value("wangjian/store/batches", batches)
+        self.stats.set_value("wangjian/store/batch_items", items)
+        if final and batches:
+            logger.info(
+                "stored %d items in %d batches, %.1f a batch", items, batches, items / batches
+            )
+
     def _keep(self, failure: PageFailure) -> None:
         if len(self.failures) < MAX_LISTED_FAILURES:
             self.failures.append(failure.summary())
@@ -160,6 +178,7 @@ class StorePipeline:
             return
         # Every item has been acknowledged by now (the engine waits for them before closing).
         self.writer.close()
+        self._count_batches(final=True)
         counts, failures = _plain(self.stats.get_stats()), self.failures
         if self.finish_hook is not None:
             whole = self.finish_hook(counts, reason, failures)

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from rules.items import AdItem, Item, ListingItem, PageCapture, PageItem, ShopItem
@@ -179,14 +179,8 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing
     """Insert or update a listing by (platform, external_id) and record this sweep's price."""
     listing, new, previous = _write_listing(s, sweep, item)
     placed_by = (listing.shop_id, listing.ship_from_code)
-    listing.price = _money(item.price)
-    listing.original_price = _money(item.original_price)
-    listing.sales = item.sales
-    listing.category = item.category
-    listing.ship_from = item.ship_from
-    listing.shop_name = item.shop_name
-    listing.ship_from_code = places.region_of_place(item.ship_from)
-    listing.incomplete = item.incomplete
+    for name, value in listing_columns(item).items():
+        setattr(listing, name, value)
     with s.no_autoflush:
         # The shop's look-up cannot see this listing: one INSERT with its shop, not two writes.
         listing.shop = _shop_named_by_listing(s, sweep, item, _seen_at(item.page))
@@ -200,14 +194,12 @@ def upsert_listing(s: Session, sweep: Sweep, item: ListingItem) -> tuple[Listing
     return listing, new
 
 
-
 def upsert_page(s: Session, sweep: Sweep, item: PageItem) -> tuple[Listing, bool]:
     """A page read without a profile is kept as a listing of its platform (``web``), with the
     price and seller its structured data gives."""
     listing, new, _ = _write_listing(s, sweep, item)
-    listing.price = _money(item.price)
-    listing.original_price = _money(item.original_price)
-    listing.shop_name = item.seller or ""
+    for name, value in page_columns(item).items():
+        setattr(listing, name, value)
     s.flush()
     return listing, new
 
@@ -215,15 +207,83 @@ def upsert_page(s: Session, sweep: Sweep, item: PageItem) -> tuple[Listing, bool
 def _write_listing(s: Session, sweep: Sweep, item: ListingItem | PageItem):
     at = _seen_at(item.page)
     listing, new, previous = _sighting(s, Listing, sweep, item.platform, item.external_id, at)
-    listing.url = item.url
-    listing.title = item.title
-    listing.description = item.description
-    listing.page_sha256 = item.page.sha256
-    listing.encoding = item.page.encoding
-    listing.rendered = item.page.rendered
-    listing.fetched_at = at
-    listing.vanished_at = listing.vanished_sweep_id = None  # found again, if it had vanished
+    for name, value in read_columns(item).items():
+        setattr(listing, name, value)
     return listing, new, previous
+
+
+# What each kind of item writes into its row, as columns: the one mapping that the per-item
+# writes here and the set-based ones of ``store.batch`` share.
+
+
+def read_columns(item: ListingItem | PageItem) -> dict[str, Any]:
+    """What any page read as a listing says of it; found again, it is no longer vanished."""
+    return {
+        "url": item.url,
+        "title": item.title,
+        "description": item.description,
+        "page_sha256": item.page.sha256,
+        "encoding": item.page.encoding,
+        "rendered": item.page.rendered,
+        "fetched_at": _seen_at(item.page),
+        "vanished_at": None,
+        "vanished_sweep_id": None,
+    }
+
+
+def listing_columns(item: ListingItem) -> dict[str, Any]:
+    """A listing page's own fields (besides ``read_columns`` and its shop)."""
+    return {
+        "price": _money(item.price),
+        "original_price": _money(item.original_price),
+        "sales": item.sales,
+        "category": item.category,
+        "ship_from": item.ship_from,
+        "shop_name": item.shop_name,
+        "ship_from_code": places.region_of_place(item.ship_from),
+        "incomplete": item.incomplete,
+    }
+
+
+def page_columns(item: PageItem) -> dict[str, Any]:
+    """A page without a profile: the price and seller its structured data gives."""
+    return {
+        "price": _money(item.price),
+        "original_price": _money(item.original_price),
+        "shop_name": item.seller or "",
+    }
+
+
+def shop_columns(item: ShopItem) -> dict[str, Any]:
+    """A shop page's fields; its USCC or licence address places it (``seller_region``)."""
+    return {
+        "url": item.url,
+        "name": item.name,
+        "shop_text": item.shop_text,
+        "company_name": item.company_name,
+        # The profile's address, else the one the licence text shows (住所：…).
+        "licence_address": item.licence_address or read_licence(item.shop_text).address,
+        "uscc": item.uscc,
+        "uscc_valid": places.uscc_is_valid(item.uscc),
+        "licence_present": item.licence_present,
+        "licence_image_only": item.licence_image_only,
+        "permits": list(item.permits),
+        "categories": list(item.categories),
+        "incomplete": item.incomplete,
+        "page_sha256": item.page.sha256,
+        "fetched_at": _seen_at(item.page),
+    }
+
+
+def ad_columns(item: AdItem) -> dict[str, Any]:
+    return {
+        "slot": item.slot,
+        "text": item.text,
+        "target_url": item.target_url,
+        "target_external_id": item.target_external_id,
+        "labelled": item.labelled,
+        "page_url": item.page.url,
+    }
 
 
 def _observe(
@@ -252,21 +312,8 @@ def _observe(
 def upsert_shop(s: Session, sweep: Sweep, item: ShopItem) -> tuple[Shop, bool]:
     """Insert or update a shop page; its USCC or licence address places it (属地)."""
     shop, new, _ = _sighting(s, Shop, sweep, item.platform, item.external_id, _seen_at(item.page))
-    shop.url = item.url
-    shop.name = item.name
-    shop.shop_text = item.shop_text
-    shop.company_name = item.company_name
-    # The profile's address, else the one the licence text shows (住所：…).
-    shop.licence_address = item.licence_address or read_licence(item.shop_text).address
-    shop.uscc = item.uscc
-    shop.uscc_valid = places.uscc_is_valid(item.uscc)
-    shop.licence_present = item.licence_present
-    shop.licence_image_only = item.licence_image_only
-    shop.permits = list(item.permits)
-    shop.categories = list(item.categories)
-    shop.incomplete = item.incomplete
-    shop.page_sha256 = item.page.sha256
-    shop.fetched_at = _seen_at(item.page)
+    for name, value in shop_columns(item).items():
+        setattr(shop, name, value)
     s.flush()
     settle_shop_region(s, shop)
     return shop, new
@@ -276,13 +323,9 @@ def shop_region(s: Session, shop: Shop) -> tuple[str | None, str | None]:
     """The shop's 属地 and what placed it: a valid USCC's registration authority, else the
     address its licence shows, else where most of its listings ship from (ties go to the
     earliest stored listing)."""
-    if places.uscc_is_valid(shop.uscc):
-        registered = places.region_of_uscc(shop.uscc)
-        if registered:
-            return registered, "uscc"
-    addressed = places.region_of_address(shop.licence_address)
-    if addressed:
-        return addressed, "licence_address"
+    placed = seller_region(shop.uscc, shop.licence_address)
+    if placed is not None:
+        return placed
     if shop.id is None:
         return None, None
     counts: Counter[str] = Counter()
@@ -296,6 +339,19 @@ def shop_region(s: Session, shop: Shop) -> tuple[str | None, str | None]:
     return (counts.most_common(1)[0][0], "ship_from") if counts else (None, None)
 
 
+def seller_region(uscc: str | None, licence_address: str | None) -> tuple[str, str] | None:
+    """Where the seller itself is placed: its valid USCC's registration authority, else the
+    address its licence shows; None when neither places it (its listings then do)."""
+    if places.uscc_is_valid(uscc):
+        registered = places.region_of_uscc(uscc)
+        if registered:
+            return registered, "uscc"
+    addressed = places.region_of_address(licence_address)
+    if addressed:
+        return addressed, "licence_address"
+    return None
+
+
 def settle_shop_region(s: Session, shop: Shop) -> None:
     """Keep the shop's stored region and its source what ``shop_region`` says."""
     region, source = shop_region(s, shop)
@@ -304,14 +360,48 @@ def settle_shop_region(s: Session, shop: Shop) -> None:
         s.flush()
 
 
+def settle_shop_regions(s: Session, shops: Mapping[int, Mapping[str, Any]]) -> None:
+    """``settle_shop_region`` of many shops at once (a batch's, ``store.batch``): ``shops``
+    maps a shop's id to its ``uscc`` and ``licence_address`` and its stored ``region_code``
+    and ``region_source``. One GROUP BY over the listings of the shops that the seller's own
+    facts do not place, one UPDATE of those whose region changed."""
+    placed: dict[int, tuple[str | None, str | None]] = {}
+    by_listings = []
+    for shop_id, facts in shops.items():
+        placed[shop_id] = seller_region(facts["uscc"], facts["licence_address"]) or (None, None)
+        if placed[shop_id][0] is None:
+            by_listings.append(shop_id)
+    if by_listings:
+        best: dict[int, tuple[tuple[int, int], str]] = {}
+        for shop_id, code, count, first in s.execute(
+            select(Listing.shop_id, Listing.ship_from_code, func.count(), func.min(Listing.id))
+            .where(Listing.shop_id.in_(by_listings), Listing.ship_from_code.is_not(None))
+            .group_by(Listing.shop_id, Listing.ship_from_code)
+        ):
+            rank = (-count, first)  # most listings; a tie goes to the earliest stored
+            if shop_id not in best or rank < best[shop_id][0]:
+                best[shop_id] = (rank, code)
+        for shop_id, (_, code) in best.items():
+            placed[shop_id] = (code, "ship_from")
+    changed = [
+        {"b_id": shop_id, "b_code": code, "b_source": source}
+        for shop_id, (code, source) in placed.items()
+        if (code, source) != (shops[shop_id]["region_code"], shops[shop_id]["region_source"])
+    ]
+    if changed:
+        table = Shop.__table__
+        s.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(region_code=bindparam("b_code"), region_source=bindparam("b_source")),
+            changed,
+        )
+
+
 def upsert_ad(s: Session, sweep: Sweep, item: AdItem) -> tuple[Ad, bool]:
     """Insert or update an ad slot's creative by (platform, external_id)."""
     ad, new, _ = _sighting(s, Ad, sweep, item.platform, item.external_id, _seen_at(item.page))
-    ad.slot = item.slot
-    ad.text = item.text
-    ad.target_url = item.target_url
-    ad.target_external_id = item.target_external_id
-    ad.labelled = item.labelled
-    ad.page_url = item.page.url
+    for name, value in ad_columns(item).items():
+        setattr(ad, name, value)
     s.flush()
     return ad, new
