@@ -59,7 +59,10 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
 
     async def _download_request(self, request: Request, spider: Any = None) -> Response:
         await self._start()
+        retired = self._current()
         name = self._context_for(request)
+        if name is not None and name != retired and not self._open[retired]:
+            await self._close_context(retired)  # its last page was done before this one came
         self._enter()
         try:
             return await super()._download_request(request, spider)
@@ -97,9 +100,11 @@ class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     async def _done_in(self, name: str) -> None:
         """A render in ``name`` is done: close the context once it is retired and idle."""
         self._open[name] -= 1
-        if self._open[name] > 0 or name == self._current():
-            return
-        del self._open[name]
+        if self._open[name] <= 0 and name != self._current():
+            await self._close_context(name)
+
+    async def _close_context(self, name: str) -> None:
+        self._open.pop(name, None)
         wrapper = self.context_wrappers.get(name)
         if wrapper is None:
             return

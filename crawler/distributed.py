@@ -34,6 +34,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,8 @@ logger = logging.getLogger(__name__)
 
 #: How long a finished sweep's "finished" mark stays (a late worker must not reopen it).
 FINISHED_TTL_S = 7 * 24 * 3600
+#: Requests taken from the frontier in one round trip (the engine asks for several at once).
+TAKE_AT_ONCE = 4
 #: Scrapy priorities are clamped to this, so that priority and order fit one float score.
 MAX_PRIORITY = 4000
 
@@ -82,22 +85,29 @@ end
 #: KEYS queue seen seq; ARGV fingerprint ('' for dont_filter), priority, request.
 #: Seen and queued together: a worker killed between the two would lose the request.
 #: Higher priority first, and the newest first within a priority, as Scrapy's own queue.
+#: Returns whether it was queued, and how many are queued.
 PUSH = """
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
+  return {0, redis.call('ZCARD', KEYS[1])}
+end
 local seq = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[1], -tonumber(ARGV[2]) * 1099511627776 - seq, ARGV[3])
-return 1
+return {1, redis.call('ZCARD', KEYS[1])}
 """
-#: KEYS queue processing lease workers; ARGV lease_ms worker done…: acknowledge what is
-#: done, renew the lease, move the next request into processing.
+#: KEYS queue processing lease workers; ARGV lease_ms worker count done…: acknowledge what
+#: is done, renew the lease, move up to ``count`` next requests into processing. Returns
+#: how many stay queued, then the requests.
 TAKE = """
-if #ARGV > 2 then redis.call('ZREM', KEYS[2], unpack(ARGV, 3)) end
+if #ARGV > 3 then redis.call('ZREM', KEYS[2], unpack(ARGV, 4)) end
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[2])
-local got = redis.call('ZPOPMIN', KEYS[1])
-if #got == 0 then return false end
-redis.call('ZADD', KEYS[2], got[2], got[1])
-return got[1]
+local got = redis.call('ZPOPMIN', KEYS[1], ARGV[3])
+local out = {redis.call('ZCARD', KEYS[1])}
+for i = 1, #got, 2 do
+  redis.call('ZADD', KEYS[2], got[i + 1], got[i])
+  out[#out + 1] = got[i]
+end
+return out
 """
 #: KEYS pointer finished workers; ARGV sweep_id base worker lease_ms: join a running sweep.
 JOIN = """
@@ -297,21 +307,25 @@ class Frontier:
 
     # -- the queue --------------------------------------------------------------------------
 
-    def push(self, member: bytes, priority: int, fingerprint: str | None) -> bool:
-        """Queue an encoded request unless its fingerprint was seen; whether it was queued."""
+    def push(self, member: bytes, priority: int, fingerprint: str | None) -> tuple[bool, int]:
+        """Queue an encoded request unless its fingerprint was seen; whether it was queued,
+        and how many are queued now."""
         priority = max(-MAX_PRIORITY, min(MAX_PRIORITY, priority))
         keys = [self.key("queue"), self.key("seen"), self.key("seq")]
-        return bool(self._scripts["push"](keys, [fingerprint or "", priority, member]))
+        added, queued = self._scripts["push"](keys, [fingerprint or "", priority, member])
+        return bool(added), queued
 
-    def take(self, done: list[bytes]) -> bytes | None:
-        """Acknowledge ``done``; move the next request into this worker's processing set."""
+    def take(self, done: list[bytes], count: int = 1) -> tuple[list[bytes], int]:
+        """Acknowledge ``done``; move up to ``count`` next requests into this worker's
+        processing set: them, and how many stay queued."""
         keys = [
             self.key("queue"),
             self.key(f"processing:{self.worker}"),
             self.key(f"lease:{self.worker}"),
             self.key("workers"),
         ]
-        return self._scripts["take"](keys, [self.lease_ms, self.worker, *done])
+        queued, *members = self._scripts["take"](keys, [self.lease_ms, self.worker, count, *done])
+        return members, queued
 
     def ack(self, done: list[bytes]) -> None:
         if done:
@@ -426,16 +440,16 @@ class ReliableQueue(PriorityQueue):
         assert frontier is not None
         self.frontier = frontier
 
-    def push(self, request: Request, fingerprint: str | None = None) -> bool:
+    def push(self, request: Request, fingerprint: str | None = None) -> tuple[bool, int]:
         return self.frontier.push(self._encode_request(request), request.priority, fingerprint)
 
-    def take(self, done: list[bytes]) -> tuple[Request, bytes] | None:
-        member = self.frontier.take(done)
-        return None if member is None else (self._decode_request(member), member)
+    def take(self, done: list[bytes], count: int = 1) -> tuple[list[tuple[Request, bytes]], int]:
+        members, queued = self.frontier.take(done, count)
+        return [(self._decode_request(m), m) for m in members], queued
 
     def pop(self, timeout: int = 0) -> Request | None:
-        got = self.take([])
-        return got[0] if got else None
+        got, _ = self.take([])
+        return got[0][0] if got else None
 
 
 class SweepDupeFilter(RFPDupeFilter):
@@ -467,7 +481,9 @@ class DistributedScheduler(Scheduler):
     def __init__(self, frontier: Frontier, crawler, dupefilter: SweepDupeFilter) -> None:
         super().__init__(frontier.server, persist=True, dupefilter=dupefilter)
         self.frontier, self.crawler, self.stats = frontier, crawler, crawler.stats
-        self.held: dict[Request, bytes] = {}  # taken by this worker, not yet acknowledged
+        self.held: dict[Request, bytes] = {}  # given to the engine, not yet acknowledged
+        self.ready: deque[tuple[Request, bytes]] = deque()  # taken, not yet given
+        self.queued = 0  # in the shared frontier at the last look
         self.poll_s = min(0.25, frontier.lease_s / 4)
         self.ended = False  # the sweep ended before this worker started
         self._beat: task.LoopingCall | None = None
@@ -495,10 +511,12 @@ class DistributedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self._beat is not None and self._beat.running:
             self._beat.stop()
-        self.frontier.ack(self._done())
+        self.frontier.ack(list(self._done().values()))  # what is still ready goes back
 
     def __len__(self) -> int:
-        return 0 if self.ended else len(self.queue)
+        """Requests waiting, as last seen (every push and take says): no round trip for
+        the engine's frequent question; an idle worker looks again anyway."""
+        return 0 if self.ended else self.queued + len(self.ready)
 
     def has_pending_requests(self) -> bool:
         return len(self) > 0
@@ -507,7 +525,8 @@ class DistributedScheduler(Scheduler):
         if self.ended:
             return False
         fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
-        if not self.queue.push(request, fingerprint):
+        added, self.queued = self.queue.push(request, fingerprint)
+        if not added:
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
@@ -516,15 +535,17 @@ class DistributedScheduler(Scheduler):
     def next_request(self) -> Request | None:
         if self.ended:
             return None
-        done = self._done()
-        try:
-            got = self.queue.take(list(done.values()))
-        except BaseException:
-            self.held.update(done)  # not acknowledged: acknowledged next time
-            raise
-        if got is None:
+        if not self.ready:
+            done = self._done()
+            try:
+                taken, self.queued = self.queue.take(list(done.values()), TAKE_AT_ONCE)
+            except BaseException:
+                self.held.update(done)  # not acknowledged: acknowledged next time
+                raise
+            self.ready.extend(taken)
+        if not self.ready:
             return None
-        request, member = got
+        request, member = self.ready.popleft()
         self.held[request] = member
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
@@ -548,6 +569,7 @@ class DistributedScheduler(Scheduler):
         request, every live worker done too. Until then look again every ``poll_s``."""
         if self.ended:
             return
+        self.stats.inc_value("wangjian/distributed/idle")
         self.frontier.ack(list(self._done().values()))
         state = self.frontier.settle()
         if state.moved:

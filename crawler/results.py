@@ -49,7 +49,6 @@ class SweepResult:
     captured: int = 0  # leads' pages captured as evidence (unchanged ones are not again)
     evidence_bytes: int = 0
     distributed: dict[str, Any] | None = None  # a worker's: its id, whether it was the last
-    distributed: dict[str, Any] | None = None  # a worker's: its id, whether it was the last
     # Pages completed from the JSON endpoint their profile names instead of Chromium.
     api_read: int = 0
     # Chromium downloads per second of wall time while any was in progress (0: none).

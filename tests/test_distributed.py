@@ -78,10 +78,10 @@ def opened(prefix: str, *workers: str, lease_s: float = 0.3) -> list[Frontier]:
 
 def test_a_request_is_seen_and_queued_together_and_once(prefix):
     (a,) = opened(prefix, "a")
-    assert a.push(b"r1", 0, "fp1") is True
-    assert a.push(b"r1-again", 0, "fp1") is False  # the same fingerprint: a duplicate
-    assert a.push(b"r2", 0, None) is True  # dont_filter: never filtered
-    assert a.push(b"r2-copy", 0, None) is True
+    assert a.push(b"r1", 0, "fp1") == (True, 1)
+    assert a.push(b"r1-again", 0, "fp1") == (False, 1)  # the same fingerprint: a duplicate
+    assert a.push(b"r2", 0, None) == (True, 2)  # dont_filter: never filtered
+    assert a.push(b"r2-copy", 0, None) == (True, 3)
     assert a.server.zcard(a.key("queue")) == 3
     assert a.server.scard(a.key("seen")) == 1
 
@@ -90,25 +90,27 @@ def test_higher_priority_first_and_the_newest_first_within_one(prefix):
     (a,) = opened(prefix, "a")
     for member, priority in [(b"search", 0), (b"listing1", 10), (b"listing2", 10), (b"api", 30)]:
         a.push(member, priority, member.decode())
-    assert [a.take([]) for _ in range(5)] == [b"api", b"listing2", b"listing1", b"search", None]
+    assert a.take([], 3) == ([b"api", b"listing2", b"listing1"], 1)
+    assert a.take([], 3) == ([b"search"], 0)
+    assert a.take([]) == ([], 0)
 
 
 def test_what_a_silent_worker_held_goes_back_and_only_then_the_sweep_is_done(prefix):
     a, b = opened(prefix, "a", "b")
     for n in range(3):
         a.push(f"r{n}".encode(), 0, f"fp{n}")
-    held = [a.take([]), a.take([])]
+    held, _ = a.take([], 2)
     assert b.settle() == State(moved=0, queued=1, held=2, waiting=2)
-    assert b.take([]) == b"r0"
+    assert b.take([]) == ([b"r0"], 0)
     assert b.settle() == State(moved=0, queued=0, held=3, waiting=2)
     b.ack([b"r0"])
     time.sleep(0.4)  # a's lease (0.3 s) runs out: a was killed
     state = b.settle()
     assert (state.moved, state.queued, state.held) == (2, 2, 0) and not state.finished
-    again = [b.take([]), b.take([])]
+    again, _ = b.take([], 5)
     assert sorted(again) == sorted(held)
     assert b.settle().held == 2  # b holds them now: not done
-    assert b.take(again) is None  # acknowledged with the next take
+    assert b.take(again) == ([], 0)  # acknowledged with the next take
     assert b.settle() == State(moved=0, queued=0, held=0, waiting=0)
 
 
@@ -122,7 +124,7 @@ def test_an_idle_worker_waits_for_the_others_to_see_the_end(prefix):
 def test_only_the_last_worker_to_leave_gets_every_part(prefix):
     a, b = opened(prefix, "a", "b")
     a.push(b"r0", 0, "fp0")
-    assert a.take([]) == b"r0"
+    assert a.take([]) == ([b"r0"], 0)
     assert a.leave({"stats": {"pages": 2}, "reason": "shutdown", "failures": []}) is None
     assert b.server.zcard(b.key("queue")) == 1  # what a had not finished is put back
     everyone = b.leave({"stats": {"pages": 3}, "reason": "finished", "failures": []})
@@ -181,8 +183,8 @@ def test_a_sweeps_requests_survive_the_shared_queue(prefix):
     meta = {**render_meta(profile.listing.render), PLAIN: plain, SERVED: served}
     request = spider._request(url, spider.parse_listing, meta, dont_filter=True, priority=30)
     queue = ReliableQueue(a.server, spider, a.key("queue"), frontier=a)
-    assert queue.push(request)
-    back, _ = queue.take([])
+    assert queue.push(request) == (True, 1)
+    [(back, _)], _ = queue.take([])
     assert back.callback == spider.parse_listing and back.errback == spider.on_error
     assert back.meta[PLAIN] == plain and back.priority == 30
     assert back.meta[SERVED].body == answer.body and back.meta[PLAIN].page.sha256
@@ -299,3 +301,15 @@ def test_sweep_status_shows_the_running_sweep(prefix, monkeypatch):
     assert lines[1].startswith("  a: 处理中 1，租约剩余")
     wrong = runner.invoke(main, ["sweep", "demo", "--status"])
     assert wrong.exit_code == 2 and "--distributed" in wrong.output
+
+
+def test_a_redis_that_does_not_answer_is_one_line_and_exit_2(tmp_path):
+    from wangjian_process import wangjian
+
+    done = wangjian(
+        "sweep", "demo", "--distributed", "--database-url", f"sqlite:///{tmp_path / 'w.db'}",
+        WANGJIAN_REDIS_URL="redis://127.0.0.1:1/0",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("Error: WANGJIAN_REDIS_URL: cannot use Redis at redis://127.0.0.1:1/0")
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "w.db").exists()
