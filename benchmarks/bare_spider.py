@@ -1,26 +1,34 @@
-"""Baseline for bench_sweep: bare Scrapy over the same demo site, no rules, store or browser.
+"""Baseline for bench_sweep: bare Scrapy over the demo site, no rules, store or browser.
 
-python benchmarks/bare_spider.py BASE_URL CONCURRENCY   (prints the pages fetched)
+It fetches what a wangjian sweep of the demo profile fetches: the search pages of the given
+keywords and the browse (``/search?q=``) with their next pages, every listing found, every
+shop a listing links to, and the price endpoint a JS-priced listing names. It extracts
+nothing else.
+
+    python benchmarks/bare_spider.py BASE_URL CONCURRENCY [KEYWORD …]   (prints the pages)
 """
 
 from __future__ import annotations
 
 import sys
+from urllib.parse import quote
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
 
 class BareSpider(scrapy.Spider):
-    """Browse every search page, every listing and every shop; extract nothing."""
-
     name = "bare"
 
-    def __init__(self, base_url: str, **kwargs):
+    def __init__(self, base_url: str, keywords: list[str], **kwargs):
         super().__init__(**kwargs)
         self.base_url = base_url
+        self.keywords = keywords
 
     async def start(self):
+        for keyword in self.keywords:
+            url = f"{self.base_url}/search?q={quote(keyword, safe='')}&page=1"
+            yield scrapy.Request(url, callback=self.parse_search)
         yield scrapy.Request(f"{self.base_url}/search?q=", callback=self.parse_search)
 
     def parse_search(self, response):
@@ -31,16 +39,15 @@ class BareSpider(scrapy.Spider):
             yield response.follow(next_page, callback=self.parse_search)
 
     def parse_listing(self, response):
-        shop = response.css("a.shop::attr(href)").get()
-        if shop:
-            yield response.follow(shop, callback=self.parse_shop)
+        for href in response.css("a.shop::attr(href), span.price::attr(data-price-src)").getall():
+            yield response.follow(href, callback=self.parse_other)
 
-    def parse_shop(self, response):
+    def parse_other(self, response):
         return None
 
 
 if __name__ == "__main__":
-    base_url, concurrency = sys.argv[1], int(sys.argv[2])
+    base_url, concurrency, keywords = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     process = CrawlerProcess(
         {
             "LOG_LEVEL": "ERROR",
@@ -48,9 +55,10 @@ if __name__ == "__main__":
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
             "TELNETCONSOLE_ENABLED": False,
             "ROBOTSTXT_OBEY": False,
+            "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         }
     )
     crawler = process.create_crawler(BareSpider)
-    process.crawl(crawler, base_url=base_url)
+    process.crawl(crawler, base_url=base_url, keywords=keywords)
     process.start()
     print(crawler.stats.get_value("response_received_count", 0))

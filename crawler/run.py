@@ -89,7 +89,9 @@ def run_sweep(
     ended; call once per process.
     """
     from crawler import health
+    from rules import segment
 
+    segment.preload()
     profile = load_profile(profile_path).with_base_url(base_url)
     scorer = scorer or Scorer.load(settings.packs_dir)
     row = _sweep_row(profile, str(profile_path), scorer, "sweep")

@@ -23,7 +23,7 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,15 +53,18 @@ def resources_method() -> PageMethod:
 
 
 def write_pickle(path: Path, value: Any) -> None:
-    """``value`` pickled to ``path``, all or nothing (temporary file, then rename)."""
+    """``value`` pickled to ``path``, all or nothing (temporary file, then rename).
+
+    The temporary name is the path's own with this process and thread: unique among writers
+    without ``mkstemp``'s random names (one file per page of a sweep, it showed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, true, update
 from sqlalchemy.orm import Session
 
 from rules.prices import PricePoint, PriceWindow
@@ -63,6 +63,9 @@ class PriceHistory:
 
     One read-only connection pool of its own (SQLite in WAL reads beside the writer); the
     sweep's own sightings are left out, so a resumed sweep judges a listing as it first did.
+    Which listings of a platform have any earlier priced sighting is read once, on the
+    platform's first record: a listing without one (every listing of a first sweep, a new
+    one in a re-sweep) costs no query; the others one each.
     """
 
     def __init__(
@@ -77,19 +80,16 @@ class PriceHistory:
         self.windows = list(windows or [])
         self.sweep_id = sweep_id
         self._sessions = db.sessions(self.engine)
+        self._priced: dict[str, dict[str, int]] = {}  # platform -> external id -> listing id
 
     def complete(self, record: Record, platform: str, external_id: str, at: datetime) -> Record:
         """``record`` with the sighting's time, the windows and the listing's history."""
         at = utc(at)
         history: list[PricePoint] = []
         if record.kind == "listing" and record.price is not None:
-            with self._sessions() as s:
-                listing_id = s.scalar(
-                    select(Listing.id)
-                    .join(Platform, Listing.platform_id == Platform.id)
-                    .where(Platform.code == platform, Listing.external_id == external_id)
-                )
-                if listing_id is not None:
+            listing_id = self._priced_listings(platform).get(external_id)
+            if listing_id is not None:
+                with self._sessions() as s:
                     history = price_points(
                         s,
                         listing_id,
@@ -100,6 +100,25 @@ class PriceHistory:
         return record.model_copy(
             update={"observed_at": at, "windows": self.windows, "price_history": history}
         )
+
+    def _priced_listings(self, platform: str) -> dict[str, int]:
+        """The platform's listings with a priced sighting by another sweep: id by external id."""
+        known = self._priced.get(platform)
+        if known is None:
+            query = (
+                select(Listing.external_id, Listing.id)
+                .join(Platform, Listing.platform_id == Platform.id)
+                .where(Platform.code == platform)
+                .where(
+                    select(Observation.id)
+                    .where(Observation.listing_id == Listing.id, Observation.price.is_not(None))
+                    .where(Observation.sweep_id != self.sweep_id if self.sweep_id else true())
+                    .exists()
+                )
+            )
+            with self._sessions() as s:
+                known = self._priced[platform] = dict(s.execute(query).tuples().all())
+        return known
 
     def close(self) -> None:
         self.engine.dispose()

@@ -434,7 +434,9 @@ def test_schedule_run_end_to_end_with_a_campaign_no_overlap_and_the_lock(tmp_pat
 
 def test_sigterm_ends_the_running_sweep_and_the_scheduler(tmp_path):
     data = tmp_path / "data"
-    with DemoServer(build_catalog(seed=7, size=12)) as server:
+    # A platform slow to answer: the sweep is surely still running when the signal comes
+    # (twelve listings at full speed can be swept, and the next run begun, before it).
+    with DemoServer(build_catalog(seed=7, size=12), latency_s=0.5) as server:
         path = write(
             tmp_path,
             f"""

@@ -50,23 +50,45 @@ def respond(catalog: Catalog, target: str) -> pages.Response:
 class Served:
     """What the server sent: responses by status and body bytes, and answers by path and
     query (``paths``: how often each page was fetched, e.g. once by every crawler of a
-    distributed sweep together) — for tests and benches."""
+    distributed sweep together), and when the first request came and the last answer left
+    (``span_s``: a crawl's fetching time, its process start-up and shut-down left out) — for
+    tests and benches."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.statuses: dict[int, int] = {}
-        self.body_bytes = 0
-        self.paths: Counter[str] = Counter()
+        self.reset()
+
+    def came(self) -> None:
+        """A request was read (before its answer is made, or the latency waited)."""
+        now = time.monotonic()
+        with self._lock:
+            if self.first_at is None:
+                self.first_at = now
 
     def count(self, status: int, size: int, path: str = "") -> None:
         with self._lock:
             self.statuses[status] = self.statuses.get(status, 0) + 1
             self.body_bytes += size
             self.paths[path] += 1
+            self.last_at = time.monotonic()
+
+    @property
+    def answers(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def span_s(self) -> float:
+        if self.first_at is None or self.last_at is None:
+            return 0.0
+        return self.last_at - self.first_at
 
     def reset(self) -> None:
         with self._lock:
-            self.statuses, self.body_bytes, self.paths = {}, 0, Counter()
+            self.statuses: dict[int, int] = {}
+            self.body_bytes = 0
+            self.paths: Counter[str] = Counter()
+            self.first_at: float | None = None
+            self.last_at: float | None = None
 
 
 def _handler_for(
@@ -82,15 +104,16 @@ def _handler_for(
         wbufsize = 1 << 16
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            self._send(respond(catalog, self.path), with_body=True)
+            self._answer(with_body=True)
 
         def do_HEAD(self) -> None:  # noqa: N802
-            self._send(respond(catalog, self.path), with_body=False)
+            self._answer(with_body=False)
 
-        def handle_one_request(self) -> None:
-            if latency_s:  # a platform's own think time, before it reads the request
+        def _answer(self, with_body: bool) -> None:
+            stats.came()
+            if latency_s:  # a platform's own time to answer, counted from the request
                 time.sleep(latency_s)
-            super().handle_one_request()
+            self._send(respond(catalog, self.path), with_body)
 
         def _send(self, response: pages.Response, with_body: bool) -> None:
             # Pages change only with the catalogue: an ETag of the body lets a re-sweep ask
@@ -110,7 +133,7 @@ def _handler_for(
             self.end_headers()
             if with_body:
                 self.wfile.write(response.body)
-                stats.count(response.status, len(response.body), self.path)
+            stats.count(response.status, len(response.body) if with_body else 0, self.path)
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002
             pass  # a sweep makes thousands of requests; the crawler logs what matters
