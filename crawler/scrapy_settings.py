@@ -136,7 +136,7 @@ def _static() -> dict[str, Any]:
         "USER_AGENT": "wangjian (market monitoring)",
         # Scrapy starts this many asyncio tasks for every response's output, however little
         # it holds (a page yields one item and a link or two): 100 cost ~10% of a sweep's CPU.
-        "CONCURRENT_ITEMS": 16,
+        "CONCURRENT_ITEMS": 4,
         "CONCURRENT_REQUESTS": 8,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
         "DOWNLOAD_DELAY": 0.0,

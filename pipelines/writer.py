@@ -116,15 +116,24 @@ class BatchWriter:
         deadline = now + self.max_wait if now - self._last_write < self.max_wait else now
         while len(batch) < self.max_batch:
             # ... and not for the item that cannot come before these are acknowledged: the
-            # wait for the next one is a few of the recent gaps between items.
-            timeout = min(deadline - time.monotonic(), GAPS * self._gap + MIN_GAP_S)
-            try:
-                job = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
-            except queue.Empty:
+            # wait for more is a few of the recent gaps between items. The writer sleeps it
+            # and takes what came, instead of waking for each item (a wake-up is a switch of
+            # the interpreter lock away from the crawl).
+            wait = min(deadline - time.monotonic(), GAPS * self._gap + MIN_GAP_S)
+            if wait > 0:
+                time.sleep(wait)
+            came = 0
+            while len(batch) < self.max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    return batch, True
+                batch.append(self._arrived(job))
+                came += 1
+            if not came or wait <= 0:
                 break
-            if job is _STOP:
-                return batch, True
-            batch.append(self._arrived(job))
         return batch, False
 
     def _arrived(self, job: tuple[Any, Future, float]) -> tuple[Any, Future]:

@@ -236,10 +236,14 @@ class Scope:
         return bool(values(self, pick))
 
 
+#: An element's text, as ``.//text()`` gives it, read by lxml without a Selector per piece.
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+
+
 def _text(node: Selector) -> str:
     if not isinstance(node.root, etree._Element):  # ::text, ::attr(), an XPath value
         return _scalar(node.root)
-    return "".join(node.xpath(".//text()").getall())
+    return "".join(_TEXTS(node.root))
 
 
 def _scalar(value: Any) -> str:
