@@ -148,6 +148,16 @@ def _aligned(norm: Normalized, start: int, end: int) -> bool:
     return True
 
 
+def all_latin_ok(norm: Normalized, start: int, end: int) -> bool:
+    """A spelling that mixes characters and Latin letters (象ya, 穿山jia) uses whole runs of
+    letters the seller wrote: its edges inside a Latin run are the run's edges. A spelling all
+    in letters (xiangya, chuan shan jia) may end between the syllables of a longer run."""
+    text = norm.text
+    if not any(is_cjk(c) for c in text[start:end]):
+        return True
+    return norm.is_word_edge(start) and norm.is_word_edge(end)
+
+
 class Matcher:
     """Compiled text matchers of a pack set."""
 
@@ -313,6 +323,13 @@ class Matcher:
                 if r_i not in active or (n_chars < MIN_PURE_HOMOPHONE and not latin):
                     continue
                 spec = self.rules[r_i].terms[t_i]
+                if latin and not all_latin_ok(norm, ns, ne):
+                    continue  # 为ma in 华为mate: the seller wrote "mate", not the syllable ma
+                if not latin and (ne - ns != n_chars or not _aligned(norm, ns, ne)):
+                    # A homophone puts one character for each of the term's (撕面 is not
+                    # 司米安, though both read simian) and stands as a word of the text: 照可塑
+                    # in 照/可/塑封 is no drug's name.
+                    continue
                 if not latin and written != normalize_term(spec.term) and is_word(written):
                     continue  # an ordinary word or name that sounds like the term
                 all_latin = not any(is_cjk(ch) for ch in written)

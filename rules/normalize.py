@@ -43,6 +43,29 @@ _DROP_CATEGORIES = frozenset(
 )
 _T2S = opencc.OpenCC("t2s")
 
+#: Animal emoji that sellers write in place of a character (🐘牙 for 象牙, 🐯骨 for 虎骨, 🪸手串
+#: for 珊瑚手串): read as that character where the emoji touches a Chinese character, unless the
+#: character itself stands beside it (象🐘牙, 犀🦏角: there the emoji only decorates or
+#: separates, and is dropped like any other emoji, as is 🐘 大象 with a space).
+REBUS: dict[str, str] = {
+    "\U0001f418": "象",  # 🐘
+    "\U0001f98f": "犀",  # 🦏
+    "\U0001f42f": "虎",  # 🐯
+    "\U0001f405": "虎",  # 🐅
+    "\U0001f406": "豹",  # 🐆
+    "\U0001f43b": "熊",  # 🐻
+    "\U0001f422": "龟",  # 🐢
+    "\U0001f40d": "蛇",  # 🐍
+    "\U0001f98c": "鹿",  # 🦌
+    "\U0001f412": "猴",  # 🐒
+    "\U0001f435": "猴",  # 🐵
+    "\U0001f985": "鹰",  # 🦅
+    "\U0001f989": "鸮",  # 🦉
+    "\U0001f40a": "鳄",  # 🐊
+    "\U0001f99c": "鹦鹉",  # 🦜
+    "\U0001fab8": "珊瑚",  # 🪸
+}
+
 
 def _is_variation_selector(ch: str) -> bool:
     cp = ord(ch)
@@ -66,6 +89,24 @@ _FOLDED: dict[str, str] = {chr(i): _fold(chr(i)) for i in range(128)}
 @lru_cache(maxsize=65536)
 def _t2s_char(ch: str) -> str:
     return _T2S.convert(ch)
+
+
+def _rebus(text: str, i: int) -> str:
+    """The character an animal emoji stands for, or '' where that character stands beside it."""
+    word = REBUS[text[i]]
+    before = text[i - 1] if i > 0 else ""
+    j = i + 1
+    while j < len(text) and _is_variation_selector(text[j]):
+        j += 1
+    after = text[j] if j < len(text) else ""
+    if (before and before == word[-1]) or (after and after == word[0]):
+        return ""
+    # Only where it takes a character's place: touching a Chinese character (🐘牙, not 🐘 大象).
+    return word if _is_han(before) or _is_han(after) else ""
+
+
+def _is_han(ch: str) -> bool:
+    return bool(ch) and ("\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0002ffff")
 
 
 def is_ascii_alnum(ch: str) -> bool:
@@ -113,7 +154,10 @@ def normalize(text: str) -> Normalized:
     if None in folded:
         for i, f in enumerate(folded):
             if f is None:
-                folded[i] = _FOLDED[text[i]] = _fold(text[i])
+                if text[i] in REBUS:  # never cached: the reading depends on the neighbours
+                    folded[i] = _rebus(text, i)
+                else:
+                    folded[i] = _FOLDED[text[i]] = _fold(text[i])
     folded_text = "".join(folded)
     if len(folded_text) == len(text) and "" not in folded:
         index: list[int] | range = range(len(text))  # nothing dropped or expanded

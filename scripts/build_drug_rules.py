@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 PACK = ROOT / "rules" / "packs" / "prohibited_goods.yaml"
 BEGIN = "# ---- BEGIN GENERATED DRUG RULES (scripts/build_drug_rules.py; do not edit by hand) ----"
 END = "# ---- END GENERATED DRUG RULES ----"
@@ -59,6 +60,67 @@ BANNED_CATEGORIES = [
     "蛋白同化制剂",
     "肽类激素",
 ]
+#: The ban's categories resolved to product names the reference does not carry (its PROVENANCE:
+#: "resolving it needs other lists … (not found)"). From the author's knowledge of those lists,
+#: kept short and to names that mean nothing else; each term's note says which category.
+CATEGORY_MEMBERS = {
+    # 麻黄素类: the list names 麻黄素/伪麻黄素; generic names and labels say 麻黄碱, and the
+    # compound cold medicines abbreviate pseudoephedrine to 伪麻 (氨酚伪麻美芬, 美扑伪麻).
+    "含麻黄碱类复方制剂（药品类易制毒化学品 麻黄素类）": [
+        "麻黄碱",
+        "伪麻黄碱",
+        "伪麻",
+        "氨麻美敏",
+        "酚麻美敏",
+        "氨麻苯美",
+    ],
+    # 食药监办药化监〔2014〕111号 (the 2014 list of 含麻醉药品口服复方制剂), not in the reference.
+    "含麻醉药品口服复方制剂（2014年品种名单，参考资料未收）": [
+        "复方甘草片",
+        "复方甘草口服溶液",
+        "复方樟脑酊",
+        "复方桔梗片",
+        "复方磷酸可待因",
+        "愈酚待因",
+        "氨酚待因",
+        "洛芬待因",
+        "氨酚双氢可待因",
+        "可愈糖浆",
+        "氨酚曲马多",
+    ],
+    # 《兴奋剂目录》 蛋白同化制剂 and 肽类激素 (胰岛素除外), not in the reference.
+    "《兴奋剂目录》所列蛋白同化制剂（参考资料未收）": [
+        "司坦唑醇",
+        "康力龙",
+        "美雄酮",
+        "大力补",
+        "苯丙酸诺龙",
+        "癸酸诺龙",
+        "诺龙",
+        "氧雄龙",
+        "群勃龙",
+        "勃地龙",
+        "美睾酮",
+        "甲睾酮",
+        "氟甲睾酮",
+        "十一酸睾酮",
+        "丙酸睾酮",
+        "庚酸睾酮",
+        "达那唑",
+        "克仑特罗",
+    ],
+    "《兴奋剂目录》所列肽类激素（参考资料未收）": [
+        "生长激素",
+        "人生长激素",
+        "促红素",
+        "促红细胞生成素",
+        "绒促性素",
+        "绒毛膜促性腺激素",
+    ],
+    # Added to the toxic-drug list in 2008 (PROVENANCE: "not included because no source was
+    # found"); also an injection, 二（一）.
+    "医疗用毒性药品（A型肉毒毒素，2008年增列）": ["肉毒毒素", "肉毒素", "a型肉毒"],
+}
 NEML_RX = {
     "抗微生物药",
     "抗肿瘤药",
@@ -117,7 +179,58 @@ def banned(ref: Path) -> dict[str, str]:
             terms.setdefault(row["name"], "医疗用毒性药品（《医疗用毒性药品管理办法》1988）")
     for row in rows(ref, "drug_precursors_pharmaceutical.csv"):
         terms.setdefault(row["name"], "药品类易制毒化学品")
+    for note, names in CATEGORY_MEMBERS.items():
+        for name in names:
+            terms.setdefault(name, note)
     return terms
+
+
+#: Imported drugs' categories whose injections are allowed online (降糖类药物除外).
+ANTIDIABETIC = {"糖尿病"}
+
+
+def brands(ref: Path, groups: dict[str, dict[str, str]], taken: set[str]) -> dict[str, dict]:
+    """Trade names (商品名) of the original/imported drugs list whose generic name holds a term
+    of a drug rule (思诺思 → 酒石酸唑吡坦片 → 唑吡坦): sellers name a drug by its brand alone.
+    A brand whose products are all injections (注射用…, …注射液; antidiabetics excepted) goes to
+    the online-sale ban; one with oral or topical products too is judged by those (希舒美 is an
+    azithromycin injection and a suspension: a prescription drug, not a banned one). Of several
+    products, the strongest rule wins (新康泰克: one capsule holds pseudoephedrine)."""
+    out: dict[str, dict[str, str]] = {rule: {} for rule in groups}
+    order = list(groups)  # strongest first
+    products: dict[str, list[dict[str, str]]] = {}
+    for row in rows(ref, "original_imported_drugs_brand_generic.csv"):
+        brand = row["trade_name"].strip()
+        if usable_brand(brand) and brand not in taken:
+            products.setdefault(brand, []).append(row)
+    for brand, items in products.items():
+        injections = [r for r in items if "注射" in r["generic_name"]]
+        others = [r for r in items if "注射" not in r["generic_name"]]
+        found: list[tuple[int, str, str]] = []
+        if not others and any(r["app_category"] not in ANTIDIABETIC for r in injections):
+            name = injections[0]["generic_name"]
+            found.append((0, "注射剂（药品网络销售禁止清单（第一版）二（一））", name))
+        for row in others:
+            base = generic(row["generic_name"])
+            for rank, rule in enumerate(order):
+                hit = next((t for t in groups[rule] if len(t) >= 2 and t in base), None)
+                if hit:
+                    found.append((rank, groups[rule][hit], row["generic_name"]))
+                    break
+        if found:
+            rank, note, name = min(found)
+            out[order[rank]].setdefault(brand, f"商品名，通用名{name}；{note}")
+    return out
+
+
+def usable_brand(name: str) -> bool:
+    """A trade name of 3+ Chinese characters that is not an ordinary word (jieba's dictionary:
+    安定, 白加黑 are words; 思诺思 is not)."""
+    if not (len(name) >= 3 and CJK.match(name)) or name in AMBIGUOUS:
+        return False
+    from rules.segment import is_word
+
+    return not is_word(name)
 
 
 def controlled(ref: Path, taken: set[str]) -> dict[str, str]:
@@ -171,13 +284,29 @@ RULES = [
         "《药品网络销售禁止清单（第一版）》（国家药监局公告2022年第111号）",
         severity="critical",
         weight=5,
-        exclude=["体温计", "温度计", "血压计", "检测试纸", "检测卡", "试剂盒"],
+        exclude=[
+            "体温计",
+            "温度计",
+            "血压计",
+            "检测试纸",
+            "检测卡",
+            "试剂盒",
+            "试纸",
+            "类肉毒素",
+            "类肉毒",
+            "生长激素分泌",
+            "生长激素检测",
+        ],
         match=[
             "米非司酮片 秘方药 包邮",
             "华法林钠片 2.5mg",
             "秋水仙碱片 痛风",
             "卡马西平片 100片",
             "生川乌 中药材 500g",
+            "复方甘草片 100片",
+            "新康泰克 盐酸伪麻黄碱缓释胶囊",
+            "司坦唑醇片 健身",
+            "保妥适 100单位",
         ],
         no_match=[
             "布洛芬缓释胶囊 24粒",
@@ -185,6 +314,8 @@ RULES = [
             "华为 平板 10寸",
             "碳酸钙D3片 钙片",
             "水银体温计",
+            "类肉毒素 精华液 抗皱",
+            "甘草片 中药饮片 500g",
         ],
     ),
     dict(
@@ -201,6 +332,9 @@ RULES = [
             "右美沙芬 口服液 止咳",
             "甲卡西酮 现货",
             "曲马多 胶囊 止痛",
+            "盐酸曲马多片 50mg",
+            "美沙同 口服液",
+            "思诺思 10mg",
         ],
         no_match=[
             "美甲 沙龙 工具",
@@ -224,6 +358,7 @@ RULES = [
             "多西环素 不用处方 直接发",
             "来曲唑片 免处方",
             "恩替卡韦 免问诊",
+            "易瑞沙 代购",
         ],
         no_match=[
             "布洛芬缓释胶囊 24粒",
@@ -247,6 +382,11 @@ def render(groups: dict[str, dict[str, str]]) -> str:
             f"    severity: {spec['severity']}",
             f"    weight: {spec['weight']}",
             "    kinds: [listing, ad]",
+            # Drug names stand glued to salts and forms (盐酸曲马多片), which the segmenter
+            # cuts through; they are long and specific enough to match inside a word, and
+            # sellers write them in homophones (美沙同, 阿普唑伦).
+            "    subword: true",
+            "    phonetic: true",
             f"    exclude: [{', '.join(q(w) for w in spec['exclude'])}]",
             "    examples:",
             f"      match: [{', '.join(q(w) for w in spec['match'])}]",
@@ -283,6 +423,9 @@ def main(argv: list[str]) -> int:
         "controlled_drugs": second,
         "prescription_drug_names": third,
     }
+    taken = hand | set(first) | set(second) | set(third)
+    for rule, names in brands(ref, groups, taken).items():
+        groups[rule].update(names)
     new = head + render(groups) + tail
     yaml.safe_load(new)  # refuse to write a file that does not parse
     PACK.write_text(new, encoding="utf-8")

@@ -1,0 +1,99 @@
+"""Evasions the packs missed on blind set 2026 (issue 9, point 9), fixed in the engine and
+the packs in a general way: animal emoji written for a character, homophones held to one
+character a syllable and to the text's words, drug names glued to salts and dosage forms,
+trade names and the online-sale ban's categories resolved to products."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.engine import Scorer
+from rules.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Scorer:
+    return Scorer.load()
+
+
+def rules_of(scorer: Scorer, text: str | dict) -> set[str]:
+    return {h.rule_id for h in scorer.score(text).hits}
+
+
+def fired(scorer: Scorer, text: str | dict) -> set[str]:
+    return set(scorer.score(text).categories)
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("🐘牙手串", "象牙手串"),  # the emoji stands for a character
+        ("🐯骨 泡酒", "虎骨泡酒"),
+        ("🪸手串", "珊瑚手串"),
+        ("象🐘牙", "象牙"),  # beside its own character it only separates
+        ("犀🦏角", "犀角"),
+        ("🐘 大象 毛绒", "大象毛绒"),  # not touching a character: decoration
+        ("最🔥好用", "最好用"),  # other emoji are dropped as before
+        ("🐘\ufe0f牙", "象牙"),
+    ],
+)
+def test_animal_emoji_read_as_the_character_they_replace(text, normalised):
+    assert normalize(text).text == normalised
+
+
+def test_an_emoji_hit_reports_what_the_seller_wrote(shipped):
+    verdict = shipped.score("🐘牙手串 老料 白")
+    assert "wildlife" in verdict.categories
+    assert any(h.matched == "🐘牙" for h in verdict.hits)
+    assert fired(shipped, "🐘 大象 毛绒玩具 公仔") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "名果记 芦荟 控油 补水 蚕丝面膜贴",  # 丝面 reads simian like the brand 司米安
+        "500g手撕面包 早餐",
+        "照片冲印 手机照可塑封",  # 照可塑 sounds like a brand, but 塑封 is one word
+        "保鲜盒可微波解冻",
+        "华为mate8 车载手机支架",  # 为ma is not 伪麻: the seller wrote "mate"
+        "演唱会门票 东莞广州站",  # 莞广 is two syllables, the brand 谷安光 three
+    ],
+)
+def test_homophones_need_a_character_a_syllable_and_a_word_of_their_own(shipped, text):
+    assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("盐酸曲马多片 50mg 现货", "prohibited_goods.controlled_drugs"),  # inside salt and form
+        ("美沙同 口服液", "prohibited_goods.controlled_drugs"),  # homophone of 美沙酮
+        ("阿普唑伦 0.4 一板", "prohibited_goods.controlled_drugs"),
+        ("曲玛多片 50 止痛", "prohibited_goods.controlled_drugs"),
+        ("思诺思 10mg 7片", "prohibited_goods.controlled_drugs"),  # trade name of 唑吡坦
+        ("奥施康定 缓释 40mg", "prohibited_goods.controlled_drugs"),  # of 羟考酮
+        ("复方甘草片 100片", "prohibited_goods.drugs_banned_online"),  # 含麻醉药品复方
+        ("新康泰克 感冒胶囊 10粒", "prohibited_goods.drugs_banned_online"),  # pseudoephedrine
+        ("氨酚伪麻美芬片 20片", "prohibited_goods.drugs_banned_online"),
+        ("司坦唑醇片 增肌", "prohibited_goods.drugs_banned_online"),  # 蛋白同化制剂
+        ("保妥适 100u 瘦脸", "prohibited_goods.drugs_banned_online"),  # botulinum injection
+        ("注射用A型肉毒毒素 100单位", "prohibited_goods.drugs_banned_online"),
+    ],
+)
+def test_drug_names_salts_homophones_brands_and_ban_categories(shipped, text, rule):
+    assert rule in rules_of(shipped, text)
+    assert "prohibited_goods" in fired(shipped, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "甘草片 中药饮片 500g",  # herb slices, not 复方甘草片
+        "布洛芬缓释胶囊 24粒",
+        "小儿氨酚黄那敏颗粒 10袋",  # no pseudoephedrine
+        "类肉毒素 精华液 抗皱",  # a cosmetic peptide
+        "早孕试纸 hcg 10条",
+    ],
+)
+def test_otc_drugs_and_cosmetics_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
