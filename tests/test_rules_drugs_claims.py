@@ -108,7 +108,12 @@ def test_drugs_and_plain_goods_without_claims_stay_clean(scorer, title):
         ("中国第一品牌 空调", True),
         ("行业领先 品质", True),
         ("中国国家地理 第一辑 精装", False),
-        ("最权威 老字号", False),  # a weak form alone needs company
+        ("最权威 老字号", True),  # 最 + an adjective is the law's own form (最高级, 最佳)
+        ("最🔥好用的 洗发水", True),
+        ("顶级奢华 真丝 四件套", True),
+        ("首选 老字号", False),  # a weak form alone needs company
+        ("效果最好 面霜", False),  # 最好 alone: 最好的我们, 最好不要
+        ("顶级域名 注册", False),
         ("最近 新款 卫衣", False),
         ("特效 化妆 套装 舞台", False),
     ],

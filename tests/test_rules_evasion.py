@@ -97,3 +97,48 @@ def test_drug_names_salts_homophones_brands_and_ban_categories(shipped, text, ru
 )
 def test_otc_drugs_and_cosmetics_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("长狗 短狗 全金属套件", "prohibited_goods"),  # gun slang with a trade word
+        ("ＰＣＰ 打猎 高压 全套", "prohibited_goods"),
+        ("秃鹰狗粮 5.5 铅弹 500发", "prohibited_goods"),
+        ("大型礼花弹 烟花 组合 快递到家", "prohibited_goods"),
+        ("各类票据代开 可查验", "prohibited_goods"),
+        ("证件定制 学信网可查 毕业本", "prohibited_goods"),
+        ("针 孔 摄 像 微型 隐藏", "prohibited_goods"),
+        ("dz烟 一次性 5000口", "prohibited_goods"),
+        ("华子 整条 批发", "prohibited_goods"),
+        ("9价HPV苗 现货 冷链", "prohibited_goods"),
+        ("头孢克洛 无需chu方 24粒", "prohibited_goods"),
+        ("好评返现5元 手机壳", "fake_promotion"),  # review for reward: the listing's promotion
+        ("五星晒图 联系客服领红包 拖鞋", "fake_promotion"),
+        ("生发液 治疗脱发 100%有效", "fake_promotion"),  # guaranteed efficacy, any goods
+        ("减肥茶 一周瘦10斤 不反弹", "fake_promotion"),
+        ("增高营养素 保证长高10厘米", "fake_promotion"),
+        ("告别胰岛素 血糖平稳 饮品", "fake_promotion"),
+    ],
+)
+def test_slang_and_claims_fire_their_pack_only(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "洗车 喷子 高压 水枪",
+        "键盘喷子 表情包 贴纸",
+        "电子鞭炮 仿真 烟花 婚庆",
+        "华子 同款 卫衣",
+        "本店 拒绝好评返现 真实评价",
+        "好评率99% 数据线",
+        "显瘦 高腰 牛仔裤 女",
+        "内增高 鞋垫 3cm",
+        "100%有效期内 发货",
+        "可开发票 公司采购",
+    ],
+)
+def test_their_look_alikes_do_not(shipped, text):
+    assert fired(shipped, text) == set()
