@@ -71,6 +71,11 @@ _PERMIT_RE = re.compile(
     + _SEP
     + r"([0-9A-Za-z（）()\-第号]{4,30})?"
 )
+#: After a permit's name: the shop says it does not hold it (yet).
+_NOT_HELD = re.compile(
+    r"\s*[:：]?\s*(?:正在|目前|尚在|还在)?(?:办理中|办理|申请中|申请|审核中|审批中|待审|待办|未办|"
+    r"暂无|暂未|没有|无(?=$|[\s,，。;；|｜])|未取得|过期|已过期|失效|已失效|补办中)"
+)
 #: Words that say a licence block is shown even when its fields are not all read.
 LICENCE_WORDS = ("营业执照", "工商执照", "执照信息", "证照信息", "资质信息")
 
@@ -115,6 +120,8 @@ def read_licence(text: str) -> LicenceFacts:
         facts.address = _clean(found.group(1)) or None
     for found in _PERMIT_RE.finditer(text):
         name, number = found.group(1), found.group(2)
+        if not number and _NOT_HELD.match(text, found.end()):
+            continue  # 食品经营许可证 办理中: named, not held
         entry = f"{name}：{number}" if number else name
         if not any(p.startswith(name) for p in facts.permits):
             facts.permits.append(entry)

@@ -142,3 +142,39 @@ def test_slang_and_claims_fire_their_pack_only(shipped, text, category):
 )
 def test_their_look_alikes_do_not(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "鲮鲤甲片 老货 中药材",  # the pangolin's old name
+        "大虫骨 泡酒 一副",
+        "黑瞎子掌 干货 一对",
+        "阿卡原枝 牛血红 摆件",  # coral trade names with a jewellery word
+        "红珊湖手串 正红",  # homophone of 红珊瑚
+    ],
+)
+def test_old_names_trade_names_and_homophones_of_wildlife(shipped, text):
+    assert fired(shipped, text) == {"wildlife"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "植物象牙 象牙果手串",
+        "熊掌造型 硅胶模具 巧克力",
+        "沙丁鱼 罐头",
+        "红珊瑚绒 睡衣",
+        "阿卡贝拉 合唱",
+    ],
+)
+def test_wildlife_look_alikes(shipped, text):
+    assert fired(shipped, text) == set()
+
+
+def test_a_drug_shop_without_a_pharmacy_licence_is_a_lead(shipped):
+    shop = {"kind": "shop", "title": "康宁大药房", "category": "OTC药品/国际医药"}
+    shop["shop_text"] = "营业执照 统一社会信用代码：91110108551385082Q 执业药师在线"
+    assert "license_display.drug_permit_missing" in rules_of(shipped, shop)
+    shop["shop_text"] += " 药品经营许可证：鄂AA0270001"
+    assert "license_display" not in fired(shipped, shop)

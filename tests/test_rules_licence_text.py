@@ -124,3 +124,28 @@ def test_a_return_or_shipping_address_is_not_the_licence_address():
     assert read_licence("企业名称：某公司 地址：湖北省鄂州市华容区人民路1号").address == (
         "湖北省鄂州市华容区人民路1号"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "食品经营许可证 办理中",
+        "食品经营许可证：正在申请中",
+        "食品经营许可证 暂无",
+        "食品经营许可证 无。",
+    ],
+)
+def test_a_permit_named_but_not_held_is_no_permit(text):
+    assert read_licence(f"营业执照 统一社会信用代码：91110108551385082Q {text}").permits == []
+
+
+def test_a_food_shop_whose_permit_is_pending_is_a_lead():
+    shop = {
+        "kind": "shop",
+        "title": "甜品小铺",
+        "category": "零食/坚果/特产",
+        "shop_text": "营业执照 统一社会信用代码：91110108551385082Q 食品经营许可证 办理中",
+    }
+    assert "license_display.food_permit_missing" in {
+        h.rule_id for h in Scorer.load().score(shop).hits
+    }
