@@ -34,7 +34,10 @@ _END = (
     r"|[^\s:：|｜;；]{2,12}许可证|[^\s:：|｜;；]{2,8}备案|营业执照|成立日期|注册资本|经营范围|$)"
     r"|[\n|｜;；])"
 )
-USCC_RE = re.compile(rf"{_USCC_LABEL}{_SEP}([0-9A-Za-z]{{4,24}})")
+# A labelled code may be printed in groups (9134 0603 MA2P …): single spaces or hyphens
+# between its characters are kept out of the code, up to GB 32100's 18 characters (a longer run
+# is kept whole, for the length check to judge).
+USCC_RE = re.compile(rf"{_USCC_LABEL}{_SEP}([0-9A-Za-z](?:[ \-]?[0-9A-Za-z]){{3,23}})")
 # An unlabelled code: GB 32100's shape (registration authority, organisation type, region).
 BARE_USCC_RE = re.compile(r"(?<![0-9A-Za-z])([1-9ANY][0-9A-Z]\d{6}[0-9A-Z]{10})(?![0-9A-Za-z])")
 REGISTRATION_RE = re.compile(rf"{_REG_LABEL}{_SEP}(\d{{13,15}})")
@@ -100,6 +103,16 @@ class LicenceFacts:
         )
 
 
+def _code(value: str) -> str:
+    """A labelled code as shown, without the spaces or hyphens of its grouping; a run of
+    groups that does not add up to 18 characters keeps only its first group (9144 0300 7152
+    6726 XH is one code; 91440300715267 报价 is a truncated one)."""
+    compact = re.sub(r"[ \-]", "", value).upper()
+    if len(compact) == 18 or not re.search(r"[ \-]", value):
+        return compact
+    return re.split(r"[ \-]", value, maxsplit=1)[0].upper()
+
+
 def _clean(value: str) -> str:
     return value.strip(" \t,，。、.:：")
 
@@ -107,9 +120,11 @@ def _clean(value: str) -> str:
 def read_licence(text: str) -> LicenceFacts:
     """The licence facts a shop page's text shows."""
     text = unicodedata.normalize("NFKC", text or "")
-    facts = LicenceFacts(mentions_licence=any(word in text for word in LICENCE_WORDS))
+    # 营 业 执 照, 营-业-执-照: the licence words spaced out are still the licence words.
+    joined = re.sub(r"(?<=[\u4e00-\u9fff])[\s\-_·.*~|/]+(?=[\u4e00-\u9fff])", "", text)
+    facts = LicenceFacts(mentions_licence=any(word in joined for word in LICENCE_WORDS))
     if found := USCC_RE.search(text):
-        facts.uscc = found.group(1).upper()
+        facts.uscc = _code(found.group(1))
     elif found := BARE_USCC_RE.search(text):
         facts.uscc = found.group(1)
     if found := REGISTRATION_RE.search(text):

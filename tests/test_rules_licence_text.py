@@ -149,3 +149,30 @@ def test_a_food_shop_whose_permit_is_pending_is_a_lead():
     assert "license_display.food_permit_missing" in {
         h.rule_id for h in Scorer.load().score(shop).hits
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "uscc"),
+    [
+        ("统一社会信用代码：9134 0603 MA2P BQ7J 4K", "91340603MA2PBQ7J4K"),  # printed in groups
+        ("统一社会信用代码：9134-0603-MA2P-BQ7J-4K", "91340603MA2PBQ7J4K"),
+        ("统一社会信用代码：91440300 报价单", "91440300"),  # truncated, kept for the check
+    ],
+)
+def test_a_code_printed_in_groups_is_one_code(text, uscc):
+    assert read_licence(text).uscc == uscc
+
+
+def test_licence_words_spaced_out_still_say_a_licence_is_shown():
+    assert read_licence("店铺资质 营-业-执-照 见详情图").mentions_licence
+    assert read_licence("营 业 执 照 见 图 片").mentions_licence
+
+
+def test_a_shop_with_a_grouped_valid_code_is_clean():
+    shop = {
+        "kind": "shop",
+        "title": "清风家居",
+        "category": "居家日用",
+        "shop_text": "营业执照 统一社会信用代码：9234 0603 MA2P BQ7J 4K",
+    }
+    assert Scorer.load().score(shop).categories == []
