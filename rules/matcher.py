@@ -21,12 +21,12 @@ from rules.model import FuzzySpec, Pack, PackSet, Rule, TermSpec
 from rules.normalize import Normalized, is_ascii_alnum, normalize_term
 from rules.patterns import Pattern, PatternSet, compile_pattern
 from rules.phonetic import Phonetic, is_cjk, phonetic, term_pinyin
-from rules.segment import boundaries, defilled, is_word
+from rules.segment import boundaries, defilled, dictionary_words, is_word
 
 #: Roles of a literal key: a term, a compound exclusion (holds a term of its rule: 象牙白), a
 #: co-term, a context exclusion (a word near the hit: 毛绒 for 穿山甲).
 TERM, EXCLUDE, REQUIRE, CONTEXT = 0, 1, 2, 3
-MIN_PURE_HOMOPHONE = 3  # all-CJK homophones of shorter terms are too common to report
+MIN_PURE_HOMOPHONE = 3  # all-CJK homophones of shorter terms need a word of the pack nearby
 #: Phonetic hits of terms this short (xiang ya for 象牙) need a word of the same pack nearby.
 SHORT_PHONETIC = 2
 Span = tuple[int, int]
@@ -146,6 +146,10 @@ def _aligned(norm: Normalized, start: int, end: int) -> bool:
         elif k not in norm.breaks and k not in boundaries(text):
             return False  # a space or mark the seller wrote is a word edge too
     return True
+
+
+def FREQ_WORDS() -> dict[str, int]:  # noqa: N802 - reads as the constant it is
+    return dictionary_words()
 
 
 def all_latin_ok(norm: Normalized, start: int, end: int) -> bool:
@@ -320,8 +324,11 @@ class Matcher:
             written = norm.text[ns:ne]
             latin = any(c.isascii() and c.isalpha() for c in written)
             for r_i, t_i, n_chars in refs:
-                if r_i not in active or (n_chars < MIN_PURE_HOMOPHONE and not latin):
+                if r_i not in active:
                     continue
+                short_pure = n_chars < MIN_PURE_HOMOPHONE and not latin
+                if short_pure and (n_chars < 2 or FREQ_WORDS().get(written)):
+                    continue  # 小气 for 消气: a word of the dictionary, however rare
                 spec = self.rules[r_i].terms[t_i]
                 if latin and not all_latin_ok(norm, ns, ne):
                     continue  # 为ma in 华为mate: the seller wrote "mate", not the syllable ma
@@ -334,11 +341,13 @@ class Matcher:
                     continue  # an ordinary word or name that sounds like the term
                 all_latin = not any(is_cjk(ch) for ch in written)
                 if (
-                    all_latin
+                    (all_latin or short_pure)
                     and n_chars <= SHORT_PHONETIC
                     and not self._supported(r_i, (ns, ne), out)
                 ):
-                    continue  # xiangya alone may be a name (湘雅); 象ya, bing毒 are not
+                    # xiangya alone may be a name (湘雅); 象芽 needs 手镯 or 老料 beside it;
+                    # 象ya, bing毒 are not names and need nothing
+                    continue
                 cand = Candidate(r_i, ns, ne, "phonetic", spec.term, spec.note)
                 if not _overlaps(cand, plain):
                     out.candidates.append(cand)

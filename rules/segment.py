@@ -64,6 +64,11 @@ def aligned(text: str, start: int, end: int) -> bool:
 ORDINARY_FREQ = 4
 
 
+def dictionary_words() -> dict[str, int]:
+    """jieba's dictionary: word → frequency (0 for a prefix that is no word)."""
+    return _jieba().FREQ
+
+
 def is_word(text: str) -> bool:
     """Whether ``text`` is an ordinary word or name of jieba's dictionary."""
     return (_jieba().FREQ.get(text) or 0) >= ORDINARY_FREQ

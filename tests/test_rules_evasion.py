@@ -178,3 +178,17 @@ def test_a_drug_shop_without_a_pharmacy_licence_is_a_lead(shipped):
     assert "license_display.drug_permit_missing" in rules_of(shipped, shop)
     shop["shop_text"] += " 药品经营许可证：鄂AA0270001"
     assert "license_display" not in fired(shipped, shop)
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [
+        ("象芽 老料 印章", True),  # a 2-character homophone beside a word of its pack
+        ("仿真抢 金属 可发射", True),
+        ("象芽", False),  # alone it may be anything
+        ("象芽 发芽 种子", False),
+        ("小气 鬼 表情包 贴纸", False),  # a dictionary word is never a homophone
+    ],
+)
+def test_two_character_homophones_need_support(shipped, text, lead):
+    assert bool(fired(shipped, text)) is lead
