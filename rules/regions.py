@@ -156,6 +156,7 @@ def counties(city_code: str) -> list[Region]:
     return [r for _, r in _counties().get((city_code or "")[:4], [])]
 
 
+@lru_cache(maxsize=8192)  # a sweep sees the same few hundred addresses and places again
 def region_of_address(text: str | None) -> Region | None:
     """Region of a full address ("湖北省鄂州市华容区庙岭镇…" -> 华容区 420703): to the county
     when the address names one under its city, else what ``region_of_place`` finds (the
@@ -173,6 +174,7 @@ def region_of_address(text: str | None) -> Region | None:
     return min(named, key=lambda x: x[:2])[2] if named else found
 
 
+@lru_cache(maxsize=8192)
 def region_of_place(text: str | None) -> Region | None:
     """Region of a place as shops write it ("湖北 鄂州"): the city, else the province (a
     municipality's district, a county-level city under its province: the county). For a full

@@ -16,7 +16,7 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from rules.items import AdItem, ListingItem, PageCapture, ShopItem
-from spiders.picks import DataError, Page, PickSpec, Scope, first, values
+from spiders.picks import DataError, Page, PickSpec, Scope, css_matches, first, values
 from spiders.profile import ListingFields, PlatformProfile, RenderRule
 from spiders.served import served_of
 
@@ -236,7 +236,9 @@ def extract_search(response: TextResponse, profile: PlatformProfile) -> SearchPa
 
 def needs_render(response: TextResponse, rule_css: str | None) -> bool:
     """True when the plain page matches the profile's render rule and was not rendered yet."""
-    return bool(rule_css) and "playwright" not in response.flags and bool(response.css(rule_css))
+    if not rule_css or "playwright" in response.flags:
+        return False
+    return css_matches(response.selector, rule_css)
 
 
 def _listing(

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
 import jmespath
@@ -262,6 +262,20 @@ def _flat(found: Any) -> list[str]:
     return [_scalar(found)]
 
 
+@lru_cache(maxsize=1024)
+def _css_xpath(css: str) -> etree.XPath:
+    """A CSS pick as the XPath parsel would evaluate (``::text`` and ``::attr`` included),
+    compiled once: read on the element itself, no Selector is made for each value."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(css), smart_strings=False)
+
+
+def css_matches(node: Selector, css: str) -> bool:
+    """Whether the CSS selector matches anything under ``node`` (compiled once)."""
+    if not isinstance(node.root, etree._Element):  # a JSON or text document
+        return bool(node.css(css))
+    return bool(_css_xpath(css)(node.root))
+
+
 def _raw(scope: Scope, pick: Pick) -> list[str]:
     if pick.jpath is not None:
         return _flat(jmespath.search(pick.jpath, scope.json_root()))
@@ -269,6 +283,11 @@ def _raw(scope: Scope, pick: Pick) -> list[str]:
         return [scope.page.response.text] if scope.page else []  # regex alone: the source
     if scope.node is None:
         return []
+    if pick.css is not None and isinstance(scope.node.root, etree._Element):
+        found = _css_xpath(pick.css)(scope.node.root)
+        return [
+            "".join(_TEXTS(v)) if isinstance(v, etree._Element) else _scalar(v) for v in found
+        ]
     nodes = scope.node.css(pick.css) if pick.css else scope.node.xpath(pick.xpath or "")
     return [_text(node) for node in nodes]
 
