@@ -77,9 +77,10 @@ def is_word(text: str) -> bool:
 # -- fillers -------------------------------------------------------------------------------
 
 _CJK = r"[\u3400-\u4dbf\u4e00-\u9fff]"
-#: A filler between two CJK characters: one or two Latin letters (象x牙), or a particle that
-#: sellers slip into a compound (犀之角, 象の牙).
-FILLER_RE = re.compile(rf"(?<={_CJK})(?:[a-z]{{1,2}}|[之の])(?={_CJK})")
+#: A filler between two CJK characters: one or two Latin letters (象x牙), a particle that
+#: sellers slip into a compound (犀之角, 象の牙), or a stroke character used as a dot (象丶牙,
+#: 犀丿角: strokes are CJK characters, so normalisation keeps them).
+FILLER_RE = re.compile(rf"(?<={_CJK})(?:[a-z]{{1,2}}|[之の丶丿乀乛亅])(?={_CJK})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,3 +192,13 @@ def test_a_drug_shop_without_a_pharmacy_licence_is_a_lead(shipped):
 )
 def test_two_character_homophones_need_support(shipped, text, lead):
     assert bool(fired(shipped, text)) is lead
+
+
+def test_stroke_characters_used_as_dots_are_fillers(shipped):
+    assert fired(shipped, "象丶牙 手镯 老料") == {"wildlife"}
+    assert fired(shipped, "丶小店丶 女装 连衣裙") == set()
+
+
+def test_an_unapproved_import_offer_makes_a_prescription_drug_a_lead(shipped):
+    assert fired(shipped, "印度版易瑞沙 代购 现货") == {"prohibited_goods"}
+    assert fired(shipped, "韩国 化妆品 代购 正品") == set()
