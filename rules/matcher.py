@@ -353,10 +353,15 @@ class Matcher:
                     out.candidates.append(cand)
 
     def _supported(self, r_i: int, span: Span, out: FieldMatches) -> bool:
-        """Another word of the rule's pack, or one of its co-terms, within its window."""
+        """Another word of the rule's pack, or one of its co-terms, within its window. A
+        single character (豹, 虎: species names of one character) is no support: it stands in
+        too many words (豹纹)."""
         window = self.rules[r_i].rule.window
         near = [*out.words.get(self.rules[r_i].pack_index, ()), *out.coterms.get(r_i, ())]
-        return any((w[1] <= span[0] or w[0] >= span[1]) and _gap(w, span) <= window for w in near)
+        return any(
+            w[1] - w[0] > 1 and (w[1] <= span[0] or w[0] >= span[1]) and _gap(w, span) <= window
+            for w in near
+        )
 
     def _match_fuzzy(self, text: str, active: set[int], out: FieldMatches) -> None:
         for r_i in active:

@@ -574,6 +574,10 @@ RULES = {
     ),
 }
 ORDER = list(RULES)
+#: Rules whose names are also matched by sound (红腹金鸡 for 红腹锦鸡, 红珊湖 for 红珊瑚): the
+#: animals, whose names sellers disguise; the plants' names are too often ordinary words'
+#: homophones, and nurseries sell cultivated stock under them.
+PHONETIC = {"animal_level1", "animal_level2", "animal_taxa", "animal_wild_only"}
 
 
 def q(text: str) -> str:
@@ -598,6 +602,8 @@ def render(entries: list[Entry]) -> str:
         # inside a longer run (野生大海马 reads 大海/马, 画眉鸟 is one word), so its hits need no
         # word edges; the co-terms of the ambiguous names do (肉 in 虎肉, not in 牛肉干).
         lines.append("    subword: true")
+        if rid in PHONETIC:
+            lines.append("    phonetic: true")
         if spec["require"]:
             lines.append(f"    require_any: [{', '.join(q(w) for w in spec['require'])}]")
         if spec["exclude"]:

@@ -202,3 +202,16 @@ def test_stroke_characters_used_as_dots_are_fillers(shipped):
 def test_an_unapproved_import_offer_makes_a_prescription_drug_a_lead(shipped):
     assert fired(shipped, "印度版易瑞沙 代购 现货") == {"prohibited_goods"}
     assert fired(shipped, "韩国 化妆品 代购 正品") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [
+        ("红腹金鸡 活体 一对", True),  # 金 for 锦: the species names are matched by sound
+        ("穿山家 活体", True),
+        ("复古 大框 豹纹 眼镜框", False),  # 大框 sounds like 大鵟, and 豹 alone is no support
+        ("金鸡 饼干 零食", False),
+    ],
+)
+def test_species_names_by_sound(shipped, text, lead):
+    assert ("wildlife" in fired(shipped, text)) is lead
