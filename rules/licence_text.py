@@ -19,8 +19,13 @@ from rules.record import Record
 
 # Labels as shops print them; a colon (either width) or a space may follow.
 _SEP = r"\s*[:：]?\s*"
-_USCC_LABEL = r"(?:统一社会信用代码|社会信用代码|信用代码|统一代码|USCC)"
-_REG_LABEL = r"(?:营业执照注册号|工商注册号|注册号)"
+# 营业执照号/执照编号 label the USCC on licences issued since 2015 (the 15-digit
+# 注册号 is read by _REG_LABEL below, and 营业执照注册号 stays with it).
+_USCC_LABEL = (
+    r"(?:统一社会信用代码|社会信用代码|信用代码|统一代码|USCC"
+    r"|(?<!注册)(?:营业执照|执照)(?:号码|编号|号)(?!码?\s*[:：]?\s*\d{13,15}(?![0-9A-Za-z])))"
+)
+_REG_LABEL = r"(?:营业执照注册号|工商注册号|注册号|营业执照号码|营业执照编号|营业执照号|执照号)"
 _NAME_LABEL = r"(?:企业名称|公司名称|经营者名称|商户名称|商家名称|单位名称|(?<![铺品牌])名称)"
 # A bare 地址 only where it is not a return, shipping or contact address (退货地址：…).
 _ADDRESS_LABEL = (
@@ -40,7 +45,7 @@ _END = (
 USCC_RE = re.compile(rf"{_USCC_LABEL}{_SEP}([0-9A-Za-z](?:[ \-]?[0-9A-Za-z]){{3,23}})")
 # An unlabelled code: GB 32100's shape (registration authority, organisation type, region).
 BARE_USCC_RE = re.compile(r"(?<![0-9A-Za-z])([1-9ANY][0-9A-Z]\d{6}[0-9A-Z]{10})(?![0-9A-Za-z])")
-REGISTRATION_RE = re.compile(rf"{_REG_LABEL}{_SEP}(\d{{13,15}})")
+REGISTRATION_RE = re.compile(rf"{_REG_LABEL}{_SEP}(\d{{13,15}})(?![0-9A-Za-z])")
 NAME_RE = re.compile(rf"{_NAME_LABEL}{_SEP}(\S[^\n]*?){_END}")
 ADDRESS_RE = re.compile(rf"{_ADDRESS_LABEL}{_SEP}(\S[^\n]*?){_END}")
 #: Permits by name, and the numbers that name their permit even without a label.

@@ -176,3 +176,26 @@ def test_a_shop_with_a_grouped_valid_code_is_clean():
         "shop_text": "营业执照 统一社会信用代码：9234 0603 MA2P BQ7J 4K",
     }
     assert Scorer.load().score(shop).categories == []
+
+
+@pytest.mark.parametrize(
+    ("text", "uscc", "registration"),
+    [
+        ("营业执照号：92340603MA2PBQ7J4 欢迎光临", "92340603MA2PBQ7J4", None),  # 17: truncated
+        ("执照编号：92340603MA2PBQ7J4K", "92340603MA2PBQ7J4K", None),
+        ("营业执照号：110108012345678", None, "110108012345678"),  # the old 15-digit number
+        ("营业执照注册号：110108012345678", None, "110108012345678"),
+    ],
+)
+def test_the_licence_number_label_reads_a_uscc_or_an_old_number(text, uscc, registration):
+    facts = read_licence(text)
+    assert (facts.uscc, facts.registration_number) == (uscc, registration)
+
+
+def test_a_truncated_code_under_a_licence_number_label_is_a_lead():
+    shop = {
+        "kind": "shop",
+        "title": "星辰饰品",
+        "shop_text": "营业执照号：92340603MA2PBQ7J4 欢迎进店",
+    }
+    assert "license_display.uscc_invalid" in {h.rule_id for h in Scorer.load().score(shop).hits}
