@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, true, update
+from sqlalchemy import Engine, bindparam, select, true, update
 from sqlalchemy.orm import Session
 
 from rules.prices import PricePoint, PriceWindow
@@ -81,6 +81,18 @@ class PriceHistory:
         self.sweep_id = sweep_id
         self._sessions = db.sessions(self.engine)
         self._priced: dict[str, dict[str, int]] = {}  # platform -> external id -> listing id
+        # price_points' query, built once with its parameters bound at each execution.
+        self._history = (
+            select(Observation.observed_at, Observation.price, Observation.original_price)
+            .where(
+                Observation.listing_id == bindparam("listing"),
+                Observation.price.is_not(None),
+                Observation.observed_at >= bindparam("since", type_=Observation.observed_at.type),
+                Observation.observed_at < bindparam("before", type_=Observation.observed_at.type),
+                Observation.sweep_id != sweep_id if sweep_id else true(),
+            )
+            .order_by(Observation.observed_at)
+        )
 
     def complete(self, record: Record, platform: str, external_id: str, at: datetime) -> Record:
         """``record`` with the sighting's time, the windows and the listing's history."""
@@ -89,14 +101,13 @@ class PriceHistory:
         if record.kind == "listing" and record.price is not None:
             listing_id = self._priced_listings(platform).get(external_id)
             if listing_id is not None:
-                with self._sessions() as s:
-                    history = price_points(
-                        s,
-                        listing_id,
-                        since=lookback(at, self.windows, self.days),
-                        before=at,
-                        exclude_sweep=self.sweep_id,
+                since = lookback(at, self.windows, self.days)
+                with self.engine.connect() as c:  # Core: a re-sweep makes one per listing
+                    rows = c.execute(
+                        self._history,
+                        {"listing": listing_id, "since": since, "before": at},
                     )
+                    history = [_point(*row) for row in rows]
         return record.model_copy(
             update={"observed_at": at, "windows": self.windows, "price_history": history}
         )
