@@ -215,3 +215,17 @@ def test_an_unapproved_import_offer_makes_a_prescription_drug_a_lead(shipped):
 )
 def test_species_names_by_sound(shipped, text, lead):
     assert ("wildlife" in fired(shipped, text)) is lead
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [
+        ("手枪 全金属 可发射", True),  # the reference lists' weapon words
+        ("燃烧瓶 汽油弹", True),
+        ("手枪钻 电动 家用", False),
+        ("乐高 积木 手枪 拼装", False),
+        ("合金拼装 金属手枪模型 不可发射", False),  # a real title: a model
+    ],
+)
+def test_handguns_but_not_tools_toys_or_models(shipped, text, lead):
+    assert ("prohibited_goods" in fired(shipped, text)) is lead
