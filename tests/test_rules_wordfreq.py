@@ -1,0 +1,87 @@
+"""jieba's word table mapped from a trie (rules.wordfreq) segments exactly as jieba's own."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import jieba
+import pytest
+from baseline import reference_titles
+from reference import REFERENCE
+
+from rules import wordfreq
+
+DICTIONARY = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "wangjian"
+
+
+@pytest.fixture(scope="module")
+def jiebas_own() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    own = jieba.Tokenizer()
+    own.initialize()
+    return own
+
+
+def mapped(freq: wordfreq.Frequencies, total: int) -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
+    return tokenizer
+
+
+def test_the_mapped_table_is_jiebas_table(cache, jiebas_own):
+    freq, total = wordfreq.load(DICTIONARY)
+    assert total == jiebas_own.total and len(freq) == len(jiebas_own.FREQ)
+    for word in ("象牙", "象牙白", "老虎", "虎骨", "刷单", "牙刷", "穿山甲", "大熊猫"):
+        assert freq.get(word) == jiebas_own.FREQ.get(word)
+        assert (word in freq) == (word in jiebas_own.FREQ)
+    assert freq["象牙白"] == jiebas_own.FREQ["象牙白"]
+    prefix = next(w for w, n in jiebas_own.FREQ.items() if n == 0)  # a prefix, no word
+    assert prefix in freq and freq[prefix] == 0
+    assert "不是词也不是前缀qq" not in freq and freq.get("不是词也不是前缀qq") is None
+    assert 12345 not in freq
+
+
+def test_every_real_title_is_cut_as_jieba_cuts_it(cache, jiebas_own):
+    tokenizer = mapped(*wordfreq.load(DICTIONARY))
+    titles = reference_titles(REFERENCE)
+    assert len(titles) > 5000
+    for title in titles:
+        assert list(tokenizer.cut(title, HMM=False)) == list(jiebas_own.cut(title, HMM=False))
+
+
+def test_a_second_process_maps_what_the_first_built(cache, monkeypatch):
+    wordfreq.load(DICTIONARY)
+    assert sorted(p.suffix for p in cache.iterdir()) == [".counts", ".marisa"]
+
+    def no_build(dictionary):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(wordfreq, "build", no_build)
+    freq, _ = wordfreq.load(DICTIONARY)
+    assert freq.get("象牙") > 0
+
+
+def test_a_damaged_cache_is_built_again(cache, caplog):
+    wordfreq.load(DICTIONARY)
+    (counts,) = cache.glob("*.counts")
+    counts.write_bytes(counts.read_bytes()[:1000])  # cut short, as by a full disk
+    freq, total = wordfreq.load(DICTIONARY)
+    assert "rebuilding the word table" in caplog.text
+    assert freq.get("象牙") > 0 and total > 0
+    freq_again, _ = wordfreq.load(DICTIONARY)  # and written whole this time
+    assert len(freq_again) == len(freq)
+
+
+def test_a_cache_that_cannot_be_written_still_segments(tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the cache directory would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    freq, total = wordfreq.load(DICTIONARY)
+    assert list(mapped(freq, total).cut("软毛牙刷单支装", HMM=False))[0] == "软毛"
