@@ -72,10 +72,27 @@ def _is_variation_selector(ch: str) -> bool:
     return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x180B <= cp <= 0x180D
 
 
+#: Roman numerals are numbers (第Ⅰ, Ⅱ代): NFKC would spell them in Latin letters (i, ii).
+_ROMAN = {
+    **{chr(0x2160 + k): str(k + 1) for k in range(12)},
+    **{chr(0x2170 + k): str(k + 1) for k in range(12)},
+}
+
+
 def _fold(ch: str) -> str:
-    """NFKC + lowercase of one character, with dropped characters removed ('' = dropped)."""
+    """NFKC + lowercase of one character, with dropped characters removed ('' = dropped).
+
+    Latin letters lose their accents, as pinyin written with tone marks does (象yá, xiàng):
+    ü is written v, pypinyin's and the sellers' way."""
+    if ch in _ROMAN:
+        return _ROMAN[ch]
     out = []
     for c in unicodedata.normalize("NFKC", ch).lower():
+        if "\u00c0" <= c <= "\u024f" or "\u1e00" <= c <= "\u1eff":
+            base = unicodedata.normalize("NFD", c)
+            c = "v" if base.startswith("u\u0308") else base[0]
+            if not c.isascii():
+                c = unicodedata.normalize("NFKC", ch).lower()  # ø, ß, æ: kept as written
         if unicodedata.category(c) in _DROP_CATEGORIES or _is_variation_selector(c):
             continue
         out.append(c)

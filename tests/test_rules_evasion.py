@@ -229,3 +229,34 @@ def test_species_names_by_sound(shipped, text, lead):
 )
 def test_handguns_but_not_tools_toys_or_models(shipped, text, lead):
     assert ("prohibited_goods" in fired(shipped, text)) is lead
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("象yá 手串", "象ya手串"),  # pinyin with tone marks reads as toneless pinyin
+        ("lǜ茶", "lv茶"),
+        ("销量第Ⅰ", "销量第1"),  # a Roman numeral is a number, not the letter i
+        ("第Ⅱ代", "第2代"),
+        ("café", "cafe"),
+    ],
+)
+def test_tone_marks_and_roman_numerals(text, normalised):
+    assert normalize(text).text == normalised
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [
+        ("象yá 手串 老料", True),
+        ("销量第Ⅰ 零食大礼包", True),
+        ("注射用头孢曲松钠 1g 10支", True),  # the ban's 注射剂, by the form's words
+        ("胰岛素注射液 门冬 笔芯", False),  # antidiabetics are excepted
+        ("一次性 注射器 5ml 无菌", False),
+        ("眼影刷单支 化妆刷", False),  # a brush sold singly
+        ("打气枪 轮胎 充气 汽车", False),  # a tyre pump
+        ("豹子皮 整张 老皮子", True),
+    ],
+)
+def test_what_blind_set_c_showed(shipped, text, lead):
+    assert bool(fired(shipped, text)) is lead
