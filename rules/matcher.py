@@ -118,16 +118,17 @@ def _overlaps(c: Candidate, others: list[Candidate]) -> bool:
     return any(o.rule == c.rule and o.start < c.end and c.start < o.end for o in others)
 
 
-def _holds_term(cr: CompiledRule, word: str) -> bool:
-    """Whether an exclusion is a compound of one of the rule's terms or patterns (象牙白 of
-    象牙), or of a homophone of one (仿真墙): it cancels the hit it holds; any other exclusion
-    is a context word."""
-    terms = [normalize_term(t.term) for t in cr.terms]
+def _holds_term(cr: CompiledRule, terms: list[str], word: str) -> bool:
+    """Whether an exclusion is a compound of one of the rule's (normalised) ``terms`` or
+    patterns (象牙白 of 象牙), or of a homophone of one (仿真墙): it cancels the hit it holds;
+    any other exclusion is a context word."""
     if any(t in word for t in terms) or any(p.search(word) for p in cr.regexes):
         return True
     # 仿真墙 for 仿真枪: a homophone compound of a phonetic rule
+    if not cr.rule.phonetic:
+        return False
     sound = term_pinyin(word)
-    return cr.rule.phonetic and any(t and term_pinyin(t) in sound for t in terms if len(t) > 1)
+    return any(t and term_pinyin(t) in sound for t in terms if len(t) > 1)
 
 
 def _gap(a: Span, b: Span) -> int:
@@ -173,14 +174,14 @@ class Matcher:
             for rule in pack.rules:
                 cr = self._compile(len(self.rules), p_i, pack, rule)
                 self.rules.append(cr)
-                for t_i, spec in enumerate(cr.terms):
-                    key = normalize_term(spec.term)
+                terms = [normalize_term(spec.term) for spec in cr.terms]
+                for t_i, key in enumerate(terms):
                     literal.setdefault(key, []).append((cr.index, TERM, t_i))
                     if rule.phonetic and len(key) >= 2 and any(is_cjk(c) for c in key):
                         sounds.setdefault(term_pinyin(key), []).append((cr.index, t_i, len(key)))
                 for word in rule.exclude:
                     key = normalize_term(word)
-                    role = EXCLUDE if _holds_term(cr, key) else CONTEXT
+                    role = EXCLUDE if _holds_term(cr, terms, key) else CONTEXT
                     literal.setdefault(key, []).append((cr.index, role, -1))
                 for word in rule.require_any:
                     literal.setdefault(normalize_term(word), []).append((cr.index, REQUIRE, -1))
