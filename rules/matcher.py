@@ -131,6 +131,23 @@ def _holds_term(cr: CompiledRule, terms: list[str], word: str) -> bool:
     return any(t and term_pinyin(t) in sound for t in terms if len(t) > 1)
 
 
+def _ordinary_phrase(text: str, start: int, end: int, term: str) -> bool:
+    """Whether ``text[start:end]``, which sounds like ``term`` (as long), is ordinary words
+    that keep a word of the term (two characters or more) and put other whole words for the
+    rest: 台湾/后 for 台湾猴. A name spelled otherwise changes characters inside its words
+    (曲/玛多 for 曲马多, 三/挫/仑 for 三唑仑, 川山甲)."""
+    edges = sorted(k for k in boundaries(text) if start <= k <= end)
+    pieces = [(a - start, b - start) for a, b in zip(edges, edges[1:], strict=False)]
+    written = text[start:end]
+    if len(pieces) < 2 or not all(is_word(written[a:b]) for a, b in pieces):
+        return False
+    kept = [(a, b) for a, b in pieces if written[a:b] == term[a:b]]
+    replaced = [(a, b) for a, b in pieces if (a, b) not in kept]
+    return any(b - a > 1 for a, b in kept) and all(
+        all(written[k] != term[k] for k in range(a, b)) for a, b in replaced
+    )
+
+
 def _gap(a: Span, b: Span) -> int:
     """Characters between two spans (0 when they touch or overlap)."""
     return max(0, a[0] - b[1], b[0] - a[1])
@@ -348,6 +365,15 @@ class Matcher:
                 ):
                     # xiangya alone may be a name (湘雅); 象芽 needs 手镯 or 老料 beside it;
                     # 象ya, bing毒 are not names and need nothing
+                    continue
+                if (
+                    not latin
+                    and _ordinary_phrase(norm.text, ns, ne, normalize_term(spec.term))
+                    and not self._supported(r_i, (ns, ne), out)
+                ):
+                    # 来到台湾后 reads as 台湾猴: ordinary words one after the other (台湾, 后)
+                    # are a phrase that sounds like the name, not a name spelled otherwise
+                    # (川山甲, 三挫仑); they count only beside a word of the pack
                     continue
                 cand = Candidate(r_i, ns, ne, "phonetic", spec.term, spec.note)
                 if not _overlaps(cand, plain):

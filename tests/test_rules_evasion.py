@@ -57,6 +57,9 @@ def test_an_emoji_hit_reports_what_the_seller_wrote(shipped):
         "保鲜盒可微波解冻",
         "华为mate8 车载手机支架",  # 为ma is not 伪麻: the seller wrote "mate"
         "演唱会门票 东莞广州站",  # 莞广 is two syllables, the brand 谷安光 three
+        # 台湾/后 reads as 台湾猴: ordinary words that keep 台湾 and put 后 for 猴 (a real
+        # page of ../shared/reference/product_html/zyte_peb/b1247993…)
+        "原始配方来自日本，来到台灣後，根据台湾气候及水质不同调配",
     ],
 )
 def test_homophones_need_a_character_a_syllable_and_a_word_of_their_own(shipped, text):
