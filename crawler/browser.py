@@ -1,5 +1,6 @@
-"""The download handler of a crawl: scrapy-playwright's, with Playwright started only when a
-request first needs Chromium, browser contexts recycled, and the renders timed.
+"""The browser's download handler: scrapy-playwright's, with Playwright started only when a
+request first needs Chromium, browser contexts recycled, and the renders timed. It is made
+by the crawl's handler (``crawler.downloads``) for the first such request.
 
 scrapy-playwright starts Playwright's driver (and any startup browser context, which launches
 Chromium) when the engine starts, so a sweep or scan that renders nothing still pays for both

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from crawler.settings import Settings
     from spiders.profile import PlatformProfile
 
-HANDLER = "crawler.browser.LazyPlaywrightHandler"
+HANDLER = "crawler.downloads.DownloadHandler"
 MIB = 1024 * 1024
 BROWSER_MIN_TIMEOUT_S = 10.0
 
