@@ -9,7 +9,6 @@ capture off.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_sweep import timed  # noqa: E402
+from common import clean_env, sweep_demo, timed  # noqa: E402
 
 from crawler.demo.catalog import build_catalog  # noqa: E402
 from crawler.demo.server import DemoServer  # noqa: E402
@@ -29,9 +28,8 @@ def main(size: int = 300) -> None:
     with DemoServer(catalog) as server:
         for capture in ("false", "true"):
             with tempfile.TemporaryDirectory() as tmp:
-                env = {**os.environ, "WANGJIAN_DATA_DIR": tmp, "WANGJIAN_CAPTURE": capture}
-                env.pop("WANGJIAN_DATABASE_URL", None)
-                args = [sys.executable, "-m", "cli", "sweep", "demo", "--base-url", server.url]
+                env = clean_env(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE=capture)
+                args = sweep_demo(server.url)
                 seconds, out = timed([*args, "--json"], env)
                 runs[capture] = (seconds, json.loads(out))
     (off_s, off), (on_s, on) = runs["false"], runs["true"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import clean_env, sweep_demo  # noqa: E402
 
 from crawler.demo.catalog import build_catalog  # noqa: E402
 from crawler.demo.server import DemoServer  # noqa: E402
@@ -75,22 +76,10 @@ class Sampler(threading.Thread):
 def sweep(size: int, every: float, chromium: bool, capture: bool) -> dict:
     catalog = build_catalog(seed=7, size=size)
     with DemoServer(catalog) as server, tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
-        env.update(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE=str(capture).lower())
+        env = clean_env(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE=str(capture).lower())
         if chromium:
             env["WANGJIAN_RENDER_API"] = "false"
-        command = [
-            sys.executable,
-            "-m",
-            "cli",
-            "sweep",
-            "demo",
-            "--base-url",
-            server.url,
-            "--database-url",
-            f"sqlite:///{tmp}/wangjian.db",
-            "--json",
-        ]
+        command = sweep_demo(server.url, "--database-url", f"sqlite:///{tmp}/wangjian.db", "--json")
         start = time.perf_counter()
         child = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL

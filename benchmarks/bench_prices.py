@@ -7,7 +7,6 @@ the calendar's truth (crawler.demo.calendar.cheats) — precision and recall per
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import clean_env, wangjian  # noqa: E402
+
 from crawler.demo import calendar, rehearsal  # noqa: E402
 from crawler.demo.catalog import build_catalog  # noqa: E402
 from crawler.demo.server import DemoServer  # noqa: E402
@@ -25,14 +26,14 @@ from crawler.demo.server import DemoServer  # noqa: E402
 def main(size: int = 500) -> None:
     catalog = build_catalog(seed=11, size=size)
     with DemoServer(catalog) as server, tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
+        env = clean_env()
         env.update(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE="false")
         found: set[rehearsal.Sighting] = set()
         start = time.perf_counter()
         for day in range(calendar.DAYS):
             server.catalog.day = day
             done = subprocess.run(
-                [sys.executable, "-m", "cli", *rehearsal.sweep_args(server.url), "--json"],
+                wangjian(*rehearsal.sweep_args(server.url), "--json"),
                 cwd=ROOT,
                 env={**env, "WANGJIAN_CLOCK": rehearsal.clock(day)},
                 capture_output=True,

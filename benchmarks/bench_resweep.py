@@ -14,7 +14,6 @@ and storing, so the time ratio stays near 1.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import clean_env, sweep_demo  # noqa: E402
 
 from crawler.demo.catalog import build_catalog  # noqa: E402
 from crawler.demo.server import DemoServer  # noqa: E402
@@ -36,15 +37,17 @@ def main(size: int = 1000) -> None:
 def twice(size: int, render_api: bool) -> None:
     catalog = build_catalog(seed=7, size=size)
     with DemoServer(catalog) as server, tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
-        env.update(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE="false")
-        env.update(WANGJIAN_RENDER_API=str(render_api).lower())
+        env = clean_env(
+            WANGJIAN_DATA_DIR=tmp,
+            WANGJIAN_CAPTURE="false",
+            WANGJIAN_RENDER_API=str(render_api).lower(),
+        )
         runs = []
         for _ in range(2):
             server.served.reset()
             start = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-m", "cli", "sweep", "demo", "--base-url", server.url, "--json"],
+                sweep_demo(server.url, "--json"),
                 cwd=ROOT,
                 env=env,
                 capture_output=True,

@@ -11,7 +11,6 @@ bare Scrapy process fetching the same page. Median of ``--runs`` runs each, inte
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import clean_env, wangjian  # noqa: E402
 
 from crawler.demo.catalog import build_catalog  # noqa: E402
 from crawler.demo.server import DemoServer  # noqa: E402
@@ -51,10 +52,10 @@ def main(runs: int = 5) -> dict[str, float]:
     catalog = build_catalog(seed=7, size=50)
     plain = next(i for i, x in catalog.listings.items() if not x.js_priced and not x.gbk)
     js = next(i for i, x in catalog.listings.items() if x.js_priced and not x.gbk)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
+    env = clean_env()
     with DemoServer(catalog) as server:
         url = f"{server.url}/item/{plain}"
-        scan = [sys.executable, "-m", "cli", "scan"]
+        scan = wangjian("scan")
         cases = {
             "bare Scrapy, one page": [sys.executable, "-c", BARE, url],
             "wangjian scan, no profile": [*scan, url],

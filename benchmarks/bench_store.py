@@ -31,6 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import clean_env, wangjian  # noqa: E402
 from scrapy import Request  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 from sqlalchemy import event  # noqa: E402
@@ -251,8 +252,7 @@ def sweep_ratio(size: int = 2000, rounds: int = 3, latency_ms: int = 0) -> None:
             DemoServer(catalog, latency_s=latency_ms / 1000) as server,
             tempfile.TemporaryDirectory() as tmp,
         ):
-            env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
-            env.update(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE="false")
+            env = clean_env(WANGJIAN_DATA_DIR=tmp, WANGJIAN_CAPTURE="false")
             for n in range(-1, rounds):  # round -1 warms up (page cache, Chromium): not counted
                 order = [("sqlite", f"sqlite:///{Path(tmp) / f'sweep-{n}.db'}")]
                 order.append(("postgresql", pg.new()))
@@ -261,7 +261,7 @@ def sweep_ratio(size: int = 2000, rounds: int = 3, latency_ms: int = 0) -> None:
                     server.served.reset()
                     start = time.perf_counter()
                     done = subprocess.run(
-                        [sys.executable, "-m", "cli", *args, "--json"],
+                        wangjian(*args, "--json"),
                         cwd=Path.cwd(),
                         env=env,
                         capture_output=True,

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -40,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import clean_env, sweep_demo  # noqa: E402
 
 from crawler.demo.catalog import Catalog, build_catalog  # noqa: E402
 from crawler.demo.server import DemoServer  # noqa: E402
@@ -80,10 +81,8 @@ def keywords() -> list[str]:
     return search_terms(Scorer.load(Settings.load().packs_dir))
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
-    env.update(WANGJIAN_CONCURRENCY=str(CONCURRENCY), WANGJIAN_CAPTURE="false", **extra)
-    return env
+def child_env(**extra: str) -> dict[str, str]:
+    return clean_env(WANGJIAN_CONCURRENCY=str(CONCURRENCY), WANGJIAN_CAPTURE="false", **extra)
 
 
 def run(side: str, server: DemoServer, terms: list[str], tmp: Path, **env: str) -> Run:
@@ -93,11 +92,11 @@ def run(side: str, server: DemoServer, terms: list[str], tmp: Path, **env: str) 
     else:
         data = tempfile.mkdtemp(dir=tmp)
         env = {"WANGJIAN_DATA_DIR": data, **env}
-        args = [sys.executable, "-m", "cli", "sweep", "demo", "--base-url", server.url, "--json"]
+        args = sweep_demo(server.url, "--json")
         args += [a for t in terms for a in ("--keyword", t)]
     cpu, start = children_cpu(), time.perf_counter()
     done = subprocess.run(
-        args, cwd=ROOT, env=clean_env(**env), capture_output=True, text=True, check=False
+        args, cwd=ROOT, env=child_env(**env), capture_output=True, text=True, check=False
     )
     wall, cpu = time.perf_counter() - start, children_cpu() - cpu
     if done.returncode != 0:

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 import redis  # noqa: E402
+from common import clean_env, sweep_demo  # noqa: E402
 
 from crawler.demo.catalog import build_catalog  # noqa: E402
 from crawler.demo.server import DemoServer  # noqa: E402
@@ -45,26 +46,13 @@ def one_sweep(url: str, workers: int, data_dir: str) -> dict:
     base = PG_ADMIN.rsplit("/", 1)[0]
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WANGJIAN_")}
-    env.update(
+    env = clean_env(
         WANGJIAN_REDIS_URL=REDIS_URL,
         WANGJIAN_REDIS_PREFIX=prefix,
         WANGJIAN_CAPTURE="false",
         WANGJIAN_DATA_DIR=data_dir,
     )
-    command = [
-        sys.executable,
-        "-m",
-        "cli",
-        "sweep",
-        "demo",
-        "--base-url",
-        url,
-        "--database-url",
-        f"{base}/{name}",
-        "--distributed",
-        "--json",
-    ]
+    command = sweep_demo(url, "--database-url", f"{base}/{name}", "--distributed", "--json")
     try:
         start = time.perf_counter()
         processes = [
