@@ -59,7 +59,8 @@ def labelled() -> list[dict]:
 def test_shipped_packs_load_and_lint_clean(packset):
     assert {p.id for p in packset.packs} == SHIPPED
     assert [str(i) for i in lint_packs()] == []
-    assert set(packset.versions().values()) == {"2026.12.0"}
+    # every pack carries a dated version (raised when the pack changes)
+    assert all(re.fullmatch(r"20\d\d\.\d{1,2}\.\d+", v) for v in packset.versions().values())
     for pack in packset.packs:
         for rule in pack.rules:
             assert rule.legal_basis.strip(), f"{pack.id}.{rule.id} has no legal basis"
