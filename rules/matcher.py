@@ -29,7 +29,24 @@ TERM, EXCLUDE, REQUIRE, CONTEXT = 0, 1, 2, 3
 MIN_PURE_HOMOPHONE = 3  # all-CJK homophones of shorter terms need a word of the pack nearby
 #: Phonetic hits of terms this short (xiang ya for 象牙) need a word of the same pack nearby.
 SHORT_PHONETIC = 2
+#: A term this long (in Chinese characters) is also found with one of its characters written
+#: as the initial of its pinyin (穿山j片 for 穿山甲片, 米f司酮): two characters stay as written.
+MIN_INITIAL_TERM = 3
 Span = tuple[int, int]
+
+
+def initial_variants(key: str) -> list[str]:
+    """The normalised term ``key`` with one Chinese character put as its pinyin initial
+    (穿山甲片 → j for 甲: 穿山j片), for terms of ``MIN_INITIAL_TERM`` characters or more, all
+    Chinese; the letters are never side by side with another letter of the variant."""
+    if len(key) < MIN_INITIAL_TERM or not all(is_cjk(c) for c in key):
+        return []
+    out = []
+    for k, ch in enumerate(key):
+        initial = term_pinyin(ch)[:1]
+        if initial.isascii() and initial.isalpha():
+            out.append(key[:k] + initial + key[k + 1 :])
+    return out
 
 
 def _utf8(text: str) -> str:
@@ -187,6 +204,7 @@ class Matcher:
         self.rules: list[CompiledRule] = []
         literal: dict[str, list[tuple[int, int, int]]] = {}
         sounds: dict[str, list[tuple[int, int, int]]] = {}
+        initials: dict[str, list[tuple[int, int]]] = {}
         for p_i, pack in enumerate(packset.packs):
             for rule in pack.rules:
                 cr = self._compile(len(self.rules), p_i, pack, rule)
@@ -196,6 +214,8 @@ class Matcher:
                     literal.setdefault(key, []).append((cr.index, TERM, t_i))
                     if rule.phonetic and len(key) >= 2 and any(is_cjk(c) for c in key):
                         sounds.setdefault(term_pinyin(key), []).append((cr.index, t_i, len(key)))
+                        for variant in initial_variants(key):
+                            initials.setdefault(variant, []).append((cr.index, t_i))
                 for word in rule.exclude:
                     key = normalize_term(word)
                     role = EXCLUDE if _holds_term(cr, terms, key) else CONTEXT
@@ -207,6 +227,8 @@ class Matcher:
         )
         self.phonetic = self._automaton(sounds)
         self.has_phonetic = bool(sounds)
+        # A variant that is itself a term (or an exclusion) is the seller's word, not an initial.
+        self.initials = self._automaton({k: v for k, v in initials.items() if k not in literal})
         #: Every rule's patterns in one Set: a field is scanned once to learn which occur.
         self.patterns = [(cr.index, p) for cr in self.rules for p in cr.regexes]
         self.pattern_set = PatternSet([p for _, p in self.patterns]) if self.patterns else None
@@ -255,6 +277,7 @@ class Matcher:
                     ]
         if self.has_phonetic and any(self.rules[r].rule.phonetic for r in active):
             self._match_phonetic(norm, phonetic(norm), active, out)
+            self._match_initials(norm, active, out)
         self._match_fuzzy(text, active, out)
         out.candidates = [c for c in out.candidates if self._kept(c, out)]
         return out
@@ -376,6 +399,32 @@ class Matcher:
                     # (川山甲, 三挫仑); they count only beside a word of the pack
                     continue
                 cand = Candidate(r_i, ns, ne, "phonetic", spec.term, spec.note)
+                if not _overlaps(cand, plain):
+                    out.candidates.append(cand)
+
+    def _match_initials(self, norm: Normalized, active: set[int], out: FieldMatches) -> None:
+        """A term with one character written as its pinyin initial (穿山j片): the letter stands
+        alone (no letter or digit beside it in the text) and the span stands as a word."""
+        if self.initials is None:
+            return
+        text = norm.text
+        plain = list(out.candidates)
+        for start, end, refs in self.initials.iter(text):
+            letters = [k for k in range(start, end) if text[k].isascii()]
+            if len(letters) != 1:
+                continue
+            k = letters[0]
+            if (k > 0 and is_ascii_alnum(text[k - 1])) or (
+                k + 1 < len(text) and is_ascii_alnum(text[k + 1])
+            ):
+                continue  # part of a longer run of letters (a model number, a word)
+            for r_i, t_i in refs:
+                if r_i not in active:
+                    continue
+                if not (self.rules[r_i].rule.subword or _aligned(norm, start, end)):
+                    continue
+                spec = self.rules[r_i].terms[t_i]
+                cand = Candidate(r_i, start, end, "phonetic", spec.term, spec.note)
                 if not _overlaps(cand, plain):
                     out.candidates.append(cand)
 

@@ -263,3 +263,65 @@ def test_tone_marks_and_roman_numerals(text, normalised):
 )
 def test_what_blind_set_c_showed(shipped, text, lead):
     assert bool(fired(shipped, text)) is lead
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [
+        # a character written as its pinyin initial, inside a term of three characters or more
+        ("穿山j片 下奶 正品", True),
+        ("米f司酮 一盒", True),
+        ("三唑l 片", True),
+        # the letter must stand alone and the term stay a word: model numbers, brands and
+        # sizes written beside characters do not
+        ("小米k40 手机壳 透明", False),
+        ("华为p50 钢化膜", False),
+        ("三星s22 手机 二手", False),
+        ("小米su7 车模 1:18", False),
+        ("维c片 100片 OTC", False),
+    ],
+)
+def test_a_character_written_as_its_pinyin_initial(shipped, text, lead):
+    assert bool(fired(shipped, text)) is lead
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # folk and classical names (BLIND_C: 了哥, 夜猫子, 寸香, 山君)
+        ("了哥 雏鸟 会说话", "wildlife"),
+        ("夜猫子 活体 幼鸟", "wildlife"),
+        ("寸香 毛壳 1克", "wildlife"),
+        ("山君骨 泡酒", "wildlife"),
+        ("兕角杯 老件", "wildlife"),
+        # domestic trade names of controlled drugs, 迷药 names, Viagra brands cut short
+        ("舒乐安定 1mg", "prohibited_goods"),
+        ("佳静安定 0.4mg 一盒", "prohibited_goods"),
+        ("蒙汗药 速效", "prohibited_goods"),
+        ("崔情水 女用", "prohibited_goods"),
+        ("威尔刚 不用方", "prohibited_goods"),
+        # claims: a quick effect, growth over a period, 救星 after a condition
+        ("艾草贴 三天见效 颈椎", "fake_promotion"),
+        ("增高粉 一个月长5厘米", "fake_promotion"),
+        ("秃头救星 冒新发 生发液", "fake_promotion"),
+        ("hp返xian 3元 袜子", "fake_promotion"),
+    ],
+)
+def test_names_and_claims_blind_set_c_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "夜猫子 熬夜 眼霜",
+        "安定门 烤鸭 北京特产",
+        "不用方便面 也能做的 快手菜",
+        "三天 发货 包邮",
+        "长5厘米 宽3厘米 收纳盒",
+        "熬夜党 救星 眼霜",
+        "HP 打印机 墨盒 返现活动",
+    ],
+)
+def test_their_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
