@@ -112,7 +112,8 @@ def test_drugs_and_plain_goods_without_claims_stay_clean(scorer, title):
         ("最🔥好用的 洗发水", True),
         ("顶级奢华 真丝 四件套", True),
         ("首选 老字号", False),  # a weak form alone needs company
-        ("效果最好 面霜", False),  # 最好 alone: 最好的我们, 最好不要
+        ("最好 面霜", False),  # 最好 alone: 最好的我们, 最好不要
+        ("效果最好 面霜", True),  # a quality said best (adlaw lists: 效果最好)
         ("顶级域名 注册", False),
         ("最近 新款 卫衣", False),
         ("特效 化妆 套装 舞台", False),
