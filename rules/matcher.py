@@ -10,6 +10,7 @@ Fuzzy terms are per rule: analysts write few of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,9 @@ SHORT_PHONETIC = 2
 #: as the initial of its pinyin (穿山j片 for 穿山甲片, 米f司酮): two characters stay as written.
 MIN_INITIAL_TERM = 3
 Span = tuple[int, int]
+
+
+_HAS_LATIN = re.compile(r"[a-z]")
 
 
 def initial_variants(key: str) -> list[str]:
@@ -405,9 +409,9 @@ class Matcher:
     def _match_initials(self, norm: Normalized, active: set[int], out: FieldMatches) -> None:
         """A term with one character written as its pinyin initial (穿山j片): the letter stands
         alone (no letter or digit beside it in the text) and the span stands as a word."""
-        if self.initials is None:
-            return
         text = norm.text
+        if self.initials is None or text.isascii() or not _HAS_LATIN.search(text):
+            return  # no letter: nothing to read as an initial
         plain = list(out.candidates)
         for start, end, refs in self.initials.iter(text):
             letters = [k for k in range(start, end) if text[k].isascii()]
