@@ -11,33 +11,24 @@ jieba's HMM (which invents words of unknown characters and would move boundaries
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 _lock = threading.Lock()
 _tokenizer = None
 
 
 def _jieba():
+    """jieba's segmentation (``Tokenizer.cut(text, HMM=False)``) on its table mapped from a
+    trie built once (``rules.wordfreq``), loaded once a process."""
     global _tokenizer
     with _lock:
         if _tokenizer is None:
-            import jieba
-
             from rules import wordfreq
 
-            jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict…" on stderr
-            tokenizer = jieba.Tokenizer()
-            # jieba's own table, mapped from a trie built once (rules.wordfreq), instead of
-            # tokenizer.initialize() unmarshalling it (~0.5 s a process).
-            dictionary = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
-            tokenizer.FREQ, tokenizer.total = wordfreq.load(dictionary)
-            tokenizer.initialized = True
-            _tokenizer = tokenizer
+            _tokenizer = wordfreq.load()
     return _tokenizer
 
 
@@ -54,7 +45,7 @@ def boundaries(text: str) -> frozenset[int]:
     """The offsets of ``text`` where one word ends and the next begins (0 and len included)."""
     edges = {0}
     at = 0
-    for word in _jieba().cut(text, HMM=False):
+    for word in _jieba().cut(text):
         at += len(word)
         edges.add(at)
     return frozenset(edges)

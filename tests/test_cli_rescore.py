@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def test_rescore_reports_leads_added_by_a_new_term(db_engine, tmp_path: Path):
     packs = tmp_path / "packs"
     shutil.copytree(PACKS_DIR, packs)
     promo = packs / "fake_promotion.yaml"
-    text = promo.read_text(encoding="utf-8").replace('version: "2026.12.0"', 'version: "2099.1.0"')
+    text = promo.read_text(encoding="utf-8")
+    text = re.sub(r'version: "[^"]+"', 'version: "2099.1.0"', text, count=1)
     text += (
         "  - id: cosmic\n    description: 宇宙无敌\n    legal_basis: 《广告法》第九条第三项\n"
         "    severity: high\n    weight: 5\n    terms: [宇宙无敌]\n"

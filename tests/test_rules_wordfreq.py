@@ -1,4 +1,5 @@
-"""jieba's word table mapped from a trie (rules.wordfreq) segments exactly as jieba's own."""
+"""jieba's word table mapped from a trie and its segmentation (rules.wordfreq) cut exactly as
+jieba's own."""
 
 from __future__ import annotations
 
@@ -29,14 +30,13 @@ def jiebas_own() -> jieba.Tokenizer:
     return own
 
 
-def mapped(freq: wordfreq.Frequencies, total: int) -> jieba.Tokenizer:
-    tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
-    return tokenizer
+def test_jiebas_dictionary_is_found_without_importing_it():
+    assert wordfreq.dictionary() == DICTIONARY
 
 
 def test_the_mapped_table_is_jiebas_table(cache, jiebas_own):
-    freq, total = wordfreq.load(DICTIONARY)
+    segmenter = wordfreq.load(DICTIONARY)
+    freq, total = segmenter.FREQ, segmenter.total
     assert total == jiebas_own.total and len(freq) == len(jiebas_own.FREQ)
     for word in ("象牙", "象牙白", "老虎", "虎骨", "刷单", "牙刷", "穿山甲", "大熊猫"):
         assert freq.get(word) == jiebas_own.FREQ.get(word)
@@ -48,11 +48,30 @@ def test_the_mapped_table_is_jiebas_table(cache, jiebas_own):
     assert 12345 not in freq
 
 
+EDGES = [
+    "",
+    "a",
+    "iPhone15 Pro Max 256G",  # single Latin letters and digits joined as jieba joins them
+    "line one\r\nline two\n\ttabbed  two spaces",  # \r\n one piece, as jieba's split
+    "象x牙 犀之角 C++ 3.5% 50ml#&_-",
+    "穿山甲" * 300,  # a long run: the path over many words
+    "〖官方正品〗￥99.9 🐘牙 ①②③",
+]
+
+
 def test_every_real_title_is_cut_as_jieba_cuts_it(cache, jiebas_own):
-    tokenizer = mapped(*wordfreq.load(DICTIONARY))
+    segmenter = wordfreq.load(DICTIONARY)
     titles = reference_titles(REFERENCE)
     assert len(titles) > 5000
-    for title in titles:
+    for title in [*titles, *EDGES]:
+        assert list(segmenter.cut(title)) == list(jiebas_own.cut(title, HMM=False)), title
+
+
+def test_jiebas_tokenizer_reads_the_mapped_table_as_its_own(cache, jiebas_own):
+    segmenter = wordfreq.load(DICTIONARY)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = segmenter.FREQ, segmenter.total, True
+    for title in reference_titles(REFERENCE)[:500]:
         assert list(tokenizer.cut(title, HMM=False)) == list(jiebas_own.cut(title, HMM=False))
 
 
@@ -64,24 +83,22 @@ def test_a_second_process_maps_what_the_first_built(cache, monkeypatch):
         raise AssertionError("built again")
 
     monkeypatch.setattr(wordfreq, "build", no_build)
-    freq, _ = wordfreq.load(DICTIONARY)
-    assert freq.get("象牙") > 0
+    assert wordfreq.load(DICTIONARY).FREQ.get("象牙") > 0
 
 
 def test_a_damaged_cache_is_built_again(cache, caplog):
     wordfreq.load(DICTIONARY)
     (counts,) = cache.glob("*.counts")
     counts.write_bytes(counts.read_bytes()[:1000])  # cut short, as by a full disk
-    freq, total = wordfreq.load(DICTIONARY)
+    segmenter = wordfreq.load(DICTIONARY)
     assert "rebuilding the word table" in caplog.text
-    assert freq.get("象牙") > 0 and total > 0
-    freq_again, _ = wordfreq.load(DICTIONARY)  # and written whole this time
-    assert len(freq_again) == len(freq)
+    assert segmenter.FREQ.get("象牙") > 0 and segmenter.total > 0
+    again = wordfreq.load(DICTIONARY)  # and written whole this time
+    assert len(again.FREQ) == len(segmenter.FREQ) and "象牙" in list(again.cut("象牙手镯"))
 
 
 def test_a_cache_that_cannot_be_written_still_segments(tmp_path, monkeypatch):
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("a file where the cache directory would be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    freq, total = wordfreq.load(DICTIONARY)
-    assert list(mapped(freq, total).cut("软毛牙刷单支装", HMM=False))[0] == "软毛"
+    assert list(wordfreq.load(DICTIONARY).cut("软毛牙刷单支装"))[0] == "软毛"

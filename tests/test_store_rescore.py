@@ -20,7 +20,8 @@ from store.models import Lead, RuleHit, Sweep, SweepKind, SweepStatus
 from store.queries import record_verdict
 from store.rescore import LeadChange, rescore
 
-SHIPPED = "2026.12.0"
+#: The shipped packs' versions, by pack (a pack change bumps its own).
+SHIPPED = {pack.id: pack.version for pack in load_packs().packs}
 NEW = "2026.11.1"
 
 
@@ -106,23 +107,23 @@ def test_rescore_with_changed_packs_reports_and_writes_the_changes(swept, change
     # P017 "全网最低价 穿山甲片": 甲片 of the slang rule needs its co-term as a word of its own
     assert changes == [("L2", "wildlife", 15.0, 18.0), ("P017", "wildlife", 10.0, 13.0)]
     assert report.versions_before == {
-        "fake_promotion": [SHIPPED],
-        "license_display": [SHIPPED],
-        "wildlife": [SHIPPED],
+        "fake_promotion": [SHIPPED["fake_promotion"]],
+        "license_display": [SHIPPED["license_display"]],
+        "wildlife": [SHIPPED["wildlife"]],
     }
     assert report.versions_after == {
         "fake_promotion": NEW,
-        "license_display": SHIPPED,
-        "prohibited_goods": SHIPPED,
-        "price_gouging": SHIPPED,
+        "license_display": SHIPPED["license_display"],
+        "prohibited_goods": SHIPPED["prohibited_goods"],
+        "price_gouging": SHIPPED["price_gouging"],
         "wildlife": NEW,
     }
     (sweep_id,) = report.sweep_ids
     with session_scope(swept) as s:
         assert lead_state(s) == [
-            ("L1", "wildlife", 5.0, SHIPPED, False),  # kept, cleared, as it last fired
+            ("L1", "wildlife", 5.0, SHIPPED["wildlife"], False),  # kept, cleared, as it last fired
             ("L2", "wildlife", 18.0, NEW, True),
-            ("S007", "license_display", 5.0, SHIPPED, True),
+            ("S007", "license_display", 5.0, SHIPPED["license_display"], True),
             ("P017", "fake_promotion", 10.0, NEW, True),
             ("P017", "wildlife", 13.0, NEW, True),
             ("L3", "fake_promotion", 5.0, NEW, True),
@@ -132,7 +133,7 @@ def test_rescore_with_changed_packs_reports_and_writes_the_changes(swept, change
             ("L2", NEW, sweep_id),
             ("L3", NEW, sweep_id),
             ("P017", NEW, sweep_id),
-            ("S007", SHIPPED, 1),  # untouched: still the crawl sweep's hit
+            ("S007", SHIPPED["license_display"], 1),  # untouched: still the crawl sweep's hit
         }
         assert "L1" not in {target for _, target, *_ in hits}
         sweep = s.get_one(Sweep, sweep_id)
@@ -158,7 +159,7 @@ def test_rescoring_twice_with_the_same_packs_changes_nothing(swept, changed):
     assert again.rewritten == {"listing": 0, "shop": 0, "ad": 0}
     assert again.versions_before == {
         "fake_promotion": [NEW],
-        "license_display": [SHIPPED],
+        "license_display": [SHIPPED["license_display"]],
         "wildlife": [NEW],
     }
     with session_scope(swept) as s:
@@ -183,7 +184,8 @@ def test_a_cleared_lead_fires_again_under_the_old_packs(swept, changed, shipped)
     assert [(c.external_id, c.category) for c in back.cleared] == [("L3", "fake_promotion")]
     with session_scope(swept) as s:
         l1 = s.scalars(select(Lead).where(Lead.category == "wildlife")).first()
-        assert (l1.listing.external_id, l1.active, l1.pack_version) == ("L1", True, SHIPPED)
+        assert (l1.listing.external_id, l1.active) == ("L1", True)
+        assert l1.pack_version == SHIPPED["wildlife"]
 
 
 def test_a_shop_page_text_is_kept_and_scored_again(db_engine, changed):
@@ -200,9 +202,9 @@ def test_render_and_json(swept, changed):
     report = rescore(swept, changed)
     text = report.render()
     assert text.splitlines()[0] == "重新评分完成：商品 3 件，店铺 1 家，广告 1 条。"
-    assert f"  野生动植物及其制品（wildlife）：{SHIPPED} → {NEW}" in text
-    assert f"  亮照亮证（license_display）：{SHIPPED}（未变）" in text
-    assert f"  禁限售商品（prohibited_goods）：（无记录） → {SHIPPED}" in text
+    assert f"  野生动植物及其制品（wildlife）：{SHIPPED['wildlife']} → {NEW}" in text
+    assert f"  亮照亮证（license_display）：{SHIPPED['license_display']}（未变）" in text
+    assert f"  禁限售商品（prohibited_goods）：（无记录） → {SHIPPED['prohibited_goods']}" in text
     lead_id = report.added[0].lead_id
     added = f"  [线索 {lead_id}] 商品 demo/L3「宇宙第一好吃的燕窝」"
     assert f"{added} 虚假宣传与违规促销（fake_promotion） 分值 5" in text
