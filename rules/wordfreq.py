@@ -12,9 +12,10 @@ segmentation (``Tokenizer.cut(text, HMM=False)``: the most probable path through
 of the table) without importing jieba, whose import alone (its HMM tables, pkg_resources)
 costs about 0.1 s. A test holds it to jieba's own cut on every real title of the reference.
 
-The files are named for the dictionary's size and modification time, written under
-temporary names and renamed, so concurrent first runs and a jieba upgrade are safe; when the
-cache cannot be written the table is built in memory for this process.
+The files are named for their layout and the dictionary's size and modification time,
+written under temporary names and renamed, so concurrent first runs and a jieba upgrade are
+safe; where the user's cache cannot be written they go to the temporary folder, and where
+neither can the table is built in memory for this process.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import importlib.util
 import logging
 import os
 import re
+import tempfile
 from array import array
 from collections.abc import Iterator, Mapping
 from math import log
@@ -136,14 +138,16 @@ def dictionary() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / DICTIONARY_NAME
 
 
-def cache_dir() -> Path:
+def cache_dirs() -> list[Path]:
+    """Where the table is kept: the user's cache, else (not writable) the temporary folder."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wangjian"
+    user = f"wangjian-{os.getuid()}" if hasattr(os, "getuid") else "wangjian"
+    return [Path(base) / "wangjian", Path(tempfile.gettempdir()) / user]
 
 
-def _paths(dictionary: Path) -> tuple[Path, Path]:
+def _paths(dictionary: Path, folder: Path) -> tuple[Path, Path]:
     st = dictionary.stat()
-    stem = cache_dir() / f"jieba-v{FORMAT}-{st.st_size}-{st.st_mtime_ns}"
+    stem = folder / f"jieba-v{FORMAT}-{st.st_size}-{st.st_mtime_ns}"
     return stem.with_suffix(".marisa"), stem.with_suffix(".counts")
 
 
@@ -199,16 +203,19 @@ def load(path: Path | None = None) -> Segmenter:
     """jieba's segmentation with the table of ``path`` (jieba's dictionary by default):
     mapped when built before, else built (about 2 s) and kept for the next process."""
     path = path or dictionary()
-    paths = _paths(path)
-    if paths[0].exists():
-        try:
-            trie, counts, total, longest = _read(paths)
-            return Segmenter(Frequencies(trie, counts), total, longest)
-        except (OSError, ValueError, RuntimeError) as exc:  # a damaged cache: built again
-            logger.warning("rebuilding the word table: %s", exc)
+    places = [_paths(path, folder) for folder in cache_dirs()]
+    for paths in places:
+        if paths[0].exists():
+            try:
+                trie, counts, total, longest = _read(paths)
+                return Segmenter(Frequencies(trie, counts), total, longest)
+            except (OSError, ValueError, RuntimeError) as exc:  # damaged: built again
+                logger.warning("rebuilding the word table: %s", exc)
     trie, counts, total = build(path)
-    try:
-        _write(trie, counts, total, paths)
-    except OSError as exc:
-        logger.info("word table not cached (%s): built for this process only", exc)
+    for paths in places:
+        try:
+            _write(trie, counts, total, paths)
+            break
+        except OSError as exc:
+            logger.info("word table not kept in %s: %s", paths[0].parent, exc)
     return Segmenter(Frequencies(trie, counts), total, _longest(trie))

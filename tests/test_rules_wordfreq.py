@@ -97,8 +97,19 @@ def test_a_damaged_cache_is_built_again(cache, caplog):
     assert len(again.FREQ) == len(segmenter.FREQ) and "象牙" in list(again.cut("象牙手镯"))
 
 
-def test_a_cache_that_cannot_be_written_still_segments(tmp_path, monkeypatch):
+def test_an_unwritable_cache_goes_to_the_temporary_folder_or_to_memory(tmp_path, monkeypatch):
+    import tempfile
+
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("a file where the cache directory would be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    assert list(wordfreq.load(DICTIONARY).cut("软毛牙刷单支装"))[0] == "软毛"
+    (kept,) = temp.iterdir()
+    assert sorted(p.suffix for p in kept.iterdir()) == [".counts", ".marisa"]
+
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))  # neither can be written
+    assert wordfreq.cache_dirs()[1].parent == blocked
     assert list(wordfreq.load(DICTIONARY).cut("软毛牙刷单支装"))[0] == "软毛"
