@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeout
+import sys
+
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -37,7 +37,8 @@ def failure_message(failure: Failure) -> str:
         return "connection refused"
     if isinstance(exc, CannotResolveHostError):
         return "DNS lookup failed"
-    if isinstance(exc, DownloadTimeoutError | TimeoutError | PlaywrightTimeout):
+    browser_timeout, browser_error = _browser_failure(exc)
+    if isinstance(exc, DownloadTimeoutError | TimeoutError) or browser_timeout:
         return "timeout"
     if isinstance(exc, DownloadCancelledError) and "max size" in text:
         return "page larger than the size limit (WANGJIAN_MAX_PAGE_MB)"
@@ -51,6 +52,16 @@ def failure_message(failure: Failure) -> str:
         return "redirect loop"
     if isinstance(exc, IgnoreRequest) and "redirections" in text:
         return "too many redirects"
-    if isinstance(exc, PlaywrightError):
+    if browser_error:
         return f"browser: {text.splitlines()[0] if text else type(exc).__name__}"
     return f"{type(exc).__name__}: {failure.getErrorMessage()}"
+
+
+def _browser_failure(exc: BaseException) -> tuple[bool, bool]:
+    """Whether ``exc`` is Playwright's timeout, and whether it is any Playwright error.
+    Playwright is imported by the first render (``crawler.downloads``): before that no
+    failure can be one of its errors, and a crawl that renders nothing never imports it."""
+    api = sys.modules.get("playwright.async_api")
+    if api is None:
+        return False, False
+    return isinstance(exc, api.TimeoutError), isinstance(exc, api.Error)
