@@ -100,20 +100,19 @@ class Segmenter:
         n = len(block)
         trie, counts, longest = self._trie, self._counts, self._longest
         log_total = log(self.total)
-        ends: list[list[int]] = []
+        # For each start, the words of the table it begins (their last index and count); a
+        # character that begins none stands alone, at jieba's count of 1.
+        edges: list[list[tuple[int, int]]] = []
         for k in range(n):
             found = [
-                k + len(word) - 1
+                (k + len(word) - 1, counts[at])
                 for word, at in trie.iter_prefixes_with_ids(block[k : k + longest])
                 if counts[at]
             ]
-            ends.append(found or [k])
+            edges.append(found or [(k, 1)])
         route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
         for i in range(n - 1, -1, -1):
-            route[i] = max(
-                (log(self.FREQ.get(block[i : x + 1]) or 1) - log_total + route[x + 1][0], x)
-                for x in ends[i]
-            )
+            route[i] = max((log(c) - log_total + route[x + 1][0], x) for x, c in edges[i])
         x, buf = 0, ""
         while x < n:
             y = route[x][1] + 1
