@@ -28,7 +28,7 @@ def fired(scorer: Scorer, text: str | dict) -> set[str]:
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("软毛牙刷单支装", "prohibited_goods"),  # 刷单 across 牙刷|单
+        ("软毛牙刷单支装", "fake_promotion"),  # 刷单 across 牙刷|单
         ("陶瓷 老虎 骨碟 套装", "wildlife"),  # 虎骨 across 老虎|骨碟
         ("黑虎虾 冷冻 虾肉", "wildlife"),  # 虎 with 肉 inside 虾肉, not a word of its own
         ("穿山甲 卡通 毛绒 公仔", "wildlife"),  # a toy: context words near the name
@@ -49,7 +49,7 @@ def test_look_alikes_do_not_fire(shipped, text, category):
         ("正品犀之角 杯 老物件", "wildlife"),  # a particle inside the compound
         ("野生大海马 干货 泡酒", "wildlife"),  # the segmenter reads 大海/马; a species name
         ("象牙塔旁卖象牙手镯", "wildlife"),  # the compound cancels only the hit it holds
-        ("淘宝刷单 兼职 日结", "prohibited_goods"),
+        ("淘宝刷单 兼职 日结", "fake_promotion"),
         ("五步蛇胆 整颗 新鲜", "wildlife"),
         ("川山甲片 下奶 正品", "wildlife"),  # a homophone that is no ordinary word
         ("xiang ya 手镯 老料", "wildlife"),  # short pinyin with a word of the pack nearby
