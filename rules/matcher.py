@@ -187,10 +187,6 @@ def _aligned(norm: Normalized, start: int, end: int) -> bool:
     return True
 
 
-def FREQ_WORDS() -> dict[str, int]:  # noqa: N802 - reads as the constant it is
-    return dictionary_words()
-
-
 def all_latin_ok(norm: Normalized, start: int, end: int) -> bool:
     """A spelling that mixes characters and Latin letters (象ya, 穿山jia) uses whole runs of
     letters the seller wrote: its edges inside a Latin run are the run's edges. A spelling all
@@ -372,7 +368,7 @@ class Matcher:
                 if r_i not in active:
                     continue
                 short_pure = n_chars < MIN_PURE_HOMOPHONE and not latin
-                if short_pure and (n_chars < 2 or FREQ_WORDS().get(written)):
+                if short_pure and (n_chars < 2 or dictionary_words().get(written)):
                     continue  # 小气 for 消气: a word of the dictionary, however rare
                 spec = self.rules[r_i].terms[t_i]
                 if latin and not all_latin_ok(norm, ns, ne):

@@ -119,11 +119,13 @@ def _rebus(text: str, i: int) -> str:
     if (before and before == word[-1]) or (after and after == word[0]):
         return ""
     # Only where it takes a character's place: touching a Chinese character (🐘牙, not 🐘 大象).
-    return word if _is_han(before) or _is_han(after) else ""
+    return word if (before and is_cjk(before)) or (after and is_cjk(after)) else ""
 
 
-def _is_han(ch: str) -> bool:
-    return bool(ch) and ("\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0002ffff")
+def is_cjk(ch: str) -> bool:
+    """A CJK ideograph (the unified blocks, their extensions, the compatibility block)."""
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x9FFF or 0x20000 <= cp <= 0x3134F or 0xF900 <= cp <= 0xFAFF
 
 
 def is_ascii_alnum(ch: str) -> bool:

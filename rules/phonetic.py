@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rules.normalize import Normalized
+from rules.normalize import Normalized, is_cjk
 
 
 def _pinyin_dict() -> dict[int, str]:
@@ -61,11 +61,6 @@ def _syllables() -> frozenset[str]:
 
 SYLLABLES = _syllables()
 _MAX_SYL = max(len(s) for s in SYLLABLES)
-
-
-def is_cjk(ch: str) -> bool:
-    cp = ord(ch)
-    return 0x3400 <= cp <= 0x9FFF or 0x20000 <= cp <= 0x3134F or 0xF900 <= cp <= 0xFAFF
 
 
 @lru_cache(maxsize=65536)

@@ -13,31 +13,32 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 _lock = threading.Lock()
-_tokenizer = None
+_segmenter = None
 
 
-def _jieba():
+def _words():
     """jieba's segmentation (``Tokenizer.cut(text, HMM=False)``) on its table mapped from a
     trie built once (``rules.wordfreq``), loaded once a process."""
-    global _tokenizer
+    global _segmenter
     with _lock:
-        if _tokenizer is None:
+        if _segmenter is None:
             from rules import wordfreq
 
-            _tokenizer = wordfreq.load()
-    return _tokenizer
+            _segmenter = wordfreq.load()
+    return _segmenter
 
 
 def preload() -> None:
     """Load the dictionary in a thread of its own now, for a run that will segment (a
     sweep): its start-up (migrations, packs, the engine) goes on meanwhile, and the first
     text that needs it waits only for what is left."""
-    if _tokenizer is None:
-        threading.Thread(target=_jieba, name="jieba-load", daemon=True).start()
+    if _segmenter is None:
+        threading.Thread(target=_words, name="jieba-load", daemon=True).start()
 
 
 @lru_cache(maxsize=4096)
@@ -45,7 +46,7 @@ def boundaries(text: str) -> frozenset[int]:
     """The offsets of ``text`` where one word ends and the next begins (0 and len included)."""
     edges = {0}
     at = 0
-    for word in _jieba().cut(text):
+    for word in _words().cut(text):
         at += len(word)
         edges.add(at)
     return frozenset(edges)
@@ -62,14 +63,14 @@ def aligned(text: str, start: int, end: int) -> bool:
 ORDINARY_FREQ = 4
 
 
-def dictionary_words() -> dict[str, int]:
+def dictionary_words() -> Mapping[str, int]:
     """jieba's dictionary: word → frequency (0 for a prefix that is no word)."""
-    return _jieba().FREQ
+    return _words().FREQ
 
 
 def is_word(text: str) -> bool:
     """Whether ``text`` is an ordinary word or name of jieba's dictionary."""
-    return (_jieba().FREQ.get(text) or 0) >= ORDINARY_FREQ
+    return (_words().FREQ.get(text) or 0) >= ORDINARY_FREQ
 
 
 # -- fillers -------------------------------------------------------------------------------

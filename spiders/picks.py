@@ -240,10 +240,12 @@ class Scope:
 _TEXTS = etree.XPath(".//text()", smart_strings=False)
 
 
-def _text(node: Selector) -> str:
-    if not isinstance(node.root, etree._Element):  # ::text, ::attr(), an XPath value
-        return _scalar(node.root)
-    return "".join(_TEXTS(node.root))
+def _text(value: Any) -> str:
+    """What a selected value reads as: an element its text, else (::text, ::attr(), an
+    XPath value) the value itself."""
+    if not isinstance(value, etree._Element):
+        return _scalar(value)
+    return "".join(_TEXTS(value))
 
 
 def _scalar(value: Any) -> str:
@@ -284,12 +286,9 @@ def _raw(scope: Scope, pick: Pick) -> list[str]:
     if scope.node is None:
         return []
     if pick.css is not None and isinstance(scope.node.root, etree._Element):
-        found = _css_xpath(pick.css)(scope.node.root)
-        return [
-            "".join(_TEXTS(v)) if isinstance(v, etree._Element) else _scalar(v) for v in found
-        ]
+        return [_text(v) for v in _css_xpath(pick.css)(scope.node.root)]
     nodes = scope.node.css(pick.css) if pick.css else scope.node.xpath(pick.xpath or "")
-    return [_text(node) for node in nodes]
+    return [_text(node.root) for node in nodes]
 
 
 def values(scope: Scope, spec: PickSpec | None) -> list[str]:

@@ -12,6 +12,7 @@ Every sweep writes one ``Observation`` per listing it saw (``store.sweeps``). Re
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, select, true, update
 from sqlalchemy.orm import Session
@@ -31,6 +32,21 @@ def _point(observed_at: datetime, price, original_price) -> PricePoint:
     )
 
 
+def _sightings_query(listing: Any, since: Any = None, before: Any = None, exclude_sweep=None):
+    """The query of a listing's priced sightings in [since, before), oldest first; the
+    bounds may be values or bound parameters (``PriceHistory`` prepares it once)."""
+    query = select(Observation.observed_at, Observation.price, Observation.original_price).where(
+        Observation.listing_id == listing, Observation.price.is_not(None)
+    )
+    if since is not None:
+        query = query.where(Observation.observed_at >= since)
+    if before is not None:
+        query = query.where(Observation.observed_at < before)
+    if exclude_sweep is not None:
+        query = query.where(Observation.sweep_id != exclude_sweep)
+    return query.order_by(Observation.observed_at)
+
+
 def price_points(
     s: Session,
     listing_id: int,
@@ -39,16 +55,8 @@ def price_points(
     exclude_sweep: int | None = None,
 ) -> list[PricePoint]:
     """The listing's sightings with a price in [since, before), oldest first."""
-    query = select(Observation.observed_at, Observation.price, Observation.original_price).where(
-        Observation.listing_id == listing_id, Observation.price.is_not(None)
-    )
-    if since is not None:
-        query = query.where(Observation.observed_at >= since)
-    if before is not None:
-        query = query.where(Observation.observed_at < before)
-    if exclude_sweep is not None:
-        query = query.where(Observation.sweep_id != exclude_sweep)
-    return [_point(*row) for row in s.execute(query.order_by(Observation.observed_at))]
+    query = _sightings_query(listing_id, since, before, exclude_sweep)
+    return [_point(*row) for row in s.execute(query)]
 
 
 def lookback(at: datetime, windows: list[PriceWindow], days: int) -> datetime:
@@ -82,16 +90,12 @@ class PriceHistory:
         self._sessions = db.sessions(self.engine)
         self._priced: dict[str, dict[str, int]] = {}  # platform -> external id -> listing id
         # price_points' query, built once with its parameters bound at each execution.
-        self._history = (
-            select(Observation.observed_at, Observation.price, Observation.original_price)
-            .where(
-                Observation.listing_id == bindparam("listing"),
-                Observation.price.is_not(None),
-                Observation.observed_at >= bindparam("since", type_=Observation.observed_at.type),
-                Observation.observed_at < bindparam("before", type_=Observation.observed_at.type),
-                Observation.sweep_id != sweep_id if sweep_id else true(),
-            )
-            .order_by(Observation.observed_at)
+        at = Observation.observed_at.type
+        self._history = _sightings_query(
+            bindparam("listing"),
+            bindparam("since", type_=at),
+            bindparam("before", type_=at),
+            sweep_id,
         )
 
     def complete(self, record: Record, platform: str, external_id: str, at: datetime) -> Record:

@@ -86,6 +86,14 @@ def test_a_second_process_maps_what_the_first_built(cache, monkeypatch):
     assert wordfreq.load(DICTIONARY).FREQ.get("象牙") > 0
 
 
+def test_a_damaged_trie_is_built_again(cache, caplog):
+    wordfreq.load(DICTIONARY)
+    (trie,) = cache.glob("*.marisa")
+    trie.write_bytes(trie.read_bytes()[:100_000])  # cut short
+    assert list(wordfreq.load(DICTIONARY).cut("软毛牙刷单支装"))[:2] == ["软毛", "牙刷"]
+    assert "rebuilding the word table" in caplog.text
+
+
 def test_a_damaged_cache_is_built_again(cache, caplog):
     wordfreq.load(DICTIONARY)
     (counts,) = cache.glob("*.counts")
