@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Protocol
 
+from rules.price_text import stated_original_price
 from rules.record import Record
 from rules.uscc import is_valid
 
@@ -104,8 +105,13 @@ class SellerPermit:
 @register("discount_ratio")
 class DiscountRatio:
     def run(self, record: Record, spec: Any) -> str | None:
-        """Fire when the price is at most max_ratio of the stated original price."""
+        """Fire when the price is at most max_ratio of the stated original price.
+
+        Without a crossed-out price in the data, one the seller wrote (原价399) counts.
+        """
         price, original = record.price, record.original_price
+        if original is None:
+            original = stated_original_price(record.title, record.description, record.category)
         if price is None or not original or original <= 0 or price < 0:
             return None
         ratio = price / original

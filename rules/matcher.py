@@ -187,6 +187,13 @@ def _aligned(norm: Normalized, start: int, end: int) -> bool:
     return True
 
 
+def _own_characters(written: str, term: str) -> bool:
+    """The Chinese characters of a mixed spelling are the term's own, in its order: 象ya and
+    bing毒 spell 象牙 and 冰毒, but 宝pi (a homophone and a syllable) is not 豹皮."""
+    rest = iter(term)
+    return all(ch in rest for ch in written if is_cjk(ch))
+
+
 def all_latin_ok(norm: Normalized, start: int, end: int) -> bool:
     """A spelling that mixes characters and Latin letters (象ya, 穿山jia) uses whole runs of
     letters the seller wrote: its edges inside a Latin run are the run's edges. A spelling all
@@ -373,6 +380,8 @@ class Matcher:
                 spec = self.rules[r_i].terms[t_i]
                 if latin and not all_latin_ok(norm, ns, ne):
                     continue  # 为ma in 华为mate: the seller wrote "mate", not the syllable ma
+                if latin and not _own_characters(written, normalize_term(spec.term)):
+                    continue  # 宝pi is not 豹皮: a mixed spelling keeps the term's characters
                 if not latin and (ne - ns != n_chars or not _aligned(norm, ns, ne)):
                     # A homophone puts one character for each of the term's (撕面 is not
                     # 司米安, though both read simian) and stands as a word of the text: 照可塑

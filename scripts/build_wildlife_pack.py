@@ -576,10 +576,11 @@ RULES = {
     ),
 }
 ORDER = list(RULES)
-#: Rules whose names are also matched by sound (红腹金鸡 for 红腹锦鸡, 红珊湖 for 红珊瑚): the
-#: animals, whose names sellers disguise; the plants' names are too often ordinary words'
-#: homophones, and nurseries sell cultivated stock under them.
-PHONETIC = {"animal_level1", "animal_level2", "animal_taxa", "animal_wild_only"}
+#: Rules whose names are also matched by sound (红腹金鸡 for 红腹锦鸡, 红珊湖 for 红珊瑚, hua mei
+#: 鸟 for 画眉 beside its trade words): the animals, whose names sellers disguise; the plants'
+#: names are too often ordinary words' homophones, and nurseries sell cultivated stock under
+#: them.
+PHONETIC = {"animal_level1", "animal_level2", "animal_taxa", "animal_ambiguous", "animal_wild_only"}
 
 
 def q(text: str) -> str:

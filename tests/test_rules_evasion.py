@@ -325,3 +325,60 @@ def test_names_and_claims_blind_set_c_missed(shipped, text, category):
 )
 def test_their_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # initials and one-syllable spellings (BLIND_D: CSJ片, JQ龟, bao皮, hua mei 鸟, 高xue压)
+        ("CSJ片 正品 生甲", "wildlife"),
+        ("野生 JQ龟 三线 老龟", "wildlife"),
+        ("bao皮 整张 金钱纹", "wildlife"),
+        ("hua mei 鸟 野生 山里的", "wildlife"),
+        ("野生紫杉 老桩 东北", "wildlife"),
+        ("真老虎牙齿 挂件", "wildlife"),
+        ("高xue压克星 芹菜籽茶", "fake_promotion"),
+        ("灰zhi甲克星 精油", "fake_promotion"),
+        ("mfst 米sl 配套 事后", "prohibited_goods"),
+        ("fp代开 全行业", "prohibited_goods"),
+        # trade names without the head noun
+        ("大狗 全套 打鸟必备", "prohibited_goods"),
+        ("响炮原料 黑药 颗粒", "prohibited_goods"),
+        ("米壳 火锅提味 老卤", "prohibited_goods"),
+        ("G水 GHB 派对", "prohibited_goods"),
+        ("白蛋白 基立福 10g 冷链", "prohibited_goods"),
+        ("雾化棒 一次性 6000口", "prohibited_goods"),
+        ("免税 硬中华 整条", "prohibited_goods"),
+        ("远程听音神器 放车里", "prohibited_goods"),
+        ("微型记录仪 纽扣造型 隐蔽拍摄", "prohibited_goods"),
+        # claims reworded
+        ("血压稳稳的 喝了不用吃药 荞麦茶", "fake_promotion"),
+        ("儿童软糖 吃了不感冒", "fake_promotion"),
+        ("追评晒图 加v 送礼品", "fake_promotion"),
+        ("补量 冲排名 真实账号 下单", "fake_promotion"),
+        ({"title": "到手价仅9.9 原价399 真皮钱包", "price": 9.9}, "fake_promotion"),
+    ],
+)
+def test_names_and_claims_blind_set_d_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "海绵宝宝pi 正品 spongebob",  # 宝pi: a homophone and a syllable is not 豹皮
+        "妈妈装 风衣 大码夹克55",  # 大码 is no 大麻: 5.5 (a calibre) no longer reads 55 as support
+        "陶瓷 老虎 骨碟 套装",
+        "树脂仿犀角杯 工艺品 非真品",
+        "大狗 狗粮 20斤 成犬",
+        "米壳 稻壳 枕头",
+        "无色无味 消毒液 家用",
+        "蓝精灵 毛绒玩具",
+        "紫杉 盆栽 人工种植",
+        "熬夜党 救星 眼霜",
+        {"title": "闲置 原价399 九成新 自提", "price": 60},  # a second-hand seller's 原价
+        {"title": "原价399 现价299 羊毛衫", "price": 299},
+    ],
+)
+def test_blind_set_d_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
