@@ -81,8 +81,9 @@ _PERMIT_RE = re.compile(
 )
 #: After a permit's name: the shop says it does not hold it (yet).
 _NOT_HELD = re.compile(
-    r"\s*[:：]?\s*(?:正在|目前|尚在|还在)?(?:办理中|办理|申请中|申请|审核中|审批中|待审|待办|未办|"
-    r"暂无|暂未|没有|无(?=$|[\s,，。;；|｜])|未取得|过期|已过期|失效|已失效|补办中)"
+    r"\s*[:：]?\s*(?:证件|证照|许可证|执照)?\s*(?:正在|目前|尚在|还在)?"
+    r"(?:办理中|办理|申请中|申请|审核中|审批中|待审|待办|未办|暂无|暂未|暂不|没有|"
+    r"无(?=$|[\s,，。;；|｜])|未取得|过期|已过期|失效|已失效|补办中|更新中|待更新|变更中|年检中|换证中)"
 )
 #: Words that say a licence block is shown even when its fields are not all read.
 LICENCE_WORDS = ("营业执照", "工商执照", "执照信息", "证照信息", "资质信息")

@@ -41,15 +41,19 @@ _HAS_LATIN = re.compile(r"[a-z]")
 
 def initial_variants(key: str) -> list[str]:
     """The normalised term ``key`` with one Chinese character put as its pinyin initial
-    (穿山甲片 → j for 甲: 穿山j片), for terms of ``MIN_INITIAL_TERM`` characters or more, all
-    Chinese; the letters are never side by side with another letter of the variant."""
+    (穿山甲片 → j for 甲: 穿山j片), or two characters side by side (三唑仑 → sz仑, 金钱龟 →
+    jq龟), for terms of ``MIN_INITIAL_TERM`` characters or more, all Chinese, a character of
+    the term always left standing."""
     if len(key) < MIN_INITIAL_TERM or not all(is_cjk(c) for c in key):
         return []
-    out = []
-    for k, ch in enumerate(key):
-        initial = term_pinyin(ch)[:1]
-        if initial.isascii() and initial.isalpha():
-            out.append(key[:k] + initial + key[k + 1 :])
+    initials = [term_pinyin(ch)[:1] for ch in key]
+    ok = [i.isascii() and i.isalpha() for i in initials]
+    out = [key[:k] + initials[k] + key[k + 1 :] for k in range(len(key)) if ok[k]]
+    out += [
+        key[:k] + initials[k] + initials[k + 1] + key[k + 2 :]
+        for k in range(len(key) - 1)
+        if ok[k] and ok[k + 1]
+    ]
     return out
 
 
@@ -187,6 +191,16 @@ def _aligned(norm: Normalized, start: int, end: int) -> bool:
     return True
 
 
+#: Words that deny what follows: 非树脂, 不是玩具 claim the goods are real, so the context
+#: word after them (树脂, 玩具) clears nothing.
+_NEGATIONS = ("非", "不是", "并非", "绝非", "绝不是")
+
+
+def _negated(text: str, start: int) -> bool:
+    """A context word at ``start`` follows a negation (非树脂, 不是玩具)."""
+    return any(text.startswith(neg, start - len(neg)) for neg in _NEGATIONS if start >= len(neg))
+
+
 def _own_characters(written: str, term: str) -> bool:
     """The Chinese characters of a mixed spelling are the term's own, in its order: 象ya and
     bing毒 spell 象牙 and 冰毒, but 宝pi (a homophone and a syllable) is not 豹皮."""
@@ -315,7 +329,11 @@ class Matcher:
             elif role == CONTEXT:
                 # A context word counts where it stands as a word: 非处方 in 非处方药, not in
                 # 西地那非 处方药.
-                if not filled and (norm is None or _aligned(norm, start, end)):
+                if (
+                    not filled
+                    and (norm is None or _aligned(norm, start, end))
+                    and not (norm is not None and _negated(norm.text, start))
+                ):
                     out.exclusions.setdefault(r_i, []).append((start, end, True))
             elif not filled and (norm is None or _aligned(norm, start, end)):
                 # A co-term counts where it stands as a word (肉 in 虎肉, not in 牛肉干).
@@ -345,14 +363,17 @@ class Matcher:
         return self.rules[c.rule].rule.subword or _aligned(norm, c.start, c.end)
 
     def _kept(self, c: Candidate, out: FieldMatches) -> bool:
-        """Exclusions and co-terms: a compound cancels the hits inside it (西地那非 keeps its
-        hit beside 非处方药 written across 西地那非 处方药), a context word and a co-term count
-        within the rule's window."""
+        """Exclusions and co-terms: a compound cancels the hits inside it and the hits it
+        shares two characters or more with (植物象牙 cancels 象牙雕刻 in 植物象牙雕刻;
+        西地那非 keeps its hit beside 非处方药 written across 西地那非 处方药, one character
+        shared), a context word and a co-term count within the rule's window."""
         rule = self.rules[c.rule].rule
         span = (c.start, c.end)
         for start, end, context in out.exclusions.get(c.rule, ()):
             if start <= c.start and c.end <= end:
                 return False  # the hit lies in a harmless compound (象牙白) or a context word
+            if not context and min(end, c.end) - max(start, c.start) >= 2:
+                return False  # a compound across the hit (植物象牙 in 植物象牙雕刻)
             if context and _gap((start, end), span) <= rule.window:
                 return False  # a context word on or near the hit (穿山甲 … 毛绒)
         if rule.require_any and not any(
@@ -412,25 +433,29 @@ class Matcher:
                     out.candidates.append(cand)
 
     def _match_initials(self, norm: Normalized, active: set[int], out: FieldMatches) -> None:
-        """A term with one character written as its pinyin initial (穿山j片): the letter stands
-        alone (no letter or digit beside it in the text) and the span stands as a word."""
+        """A term with one character written as its pinyin initial (穿山j片), or two side by
+        side (sz仑): the letters stand alone (no letter or digit beside them in the text) and
+        the span stands as a word; two initials say less, so they need a word of the pack
+        within the window (sz仑 安眠, not a model code such as kt板)."""
         text = norm.text
         if self.initials is None or text.isascii() or not _HAS_LATIN.search(text):
             return  # no letter: nothing to read as an initial
         plain = list(out.candidates)
         for start, end, refs in self.initials.iter(text):
             letters = [k for k in range(start, end) if text[k].isascii()]
-            if len(letters) != 1:
+            if not letters or len(letters) > 2 or letters[-1] - letters[0] != len(letters) - 1:
                 continue
-            k = letters[0]
-            if (k > 0 and is_ascii_alnum(text[k - 1])) or (
-                k + 1 < len(text) and is_ascii_alnum(text[k + 1])
+            first, last = letters[0], letters[-1]
+            if (first > 0 and is_ascii_alnum(text[first - 1])) or (
+                last + 1 < len(text) and is_ascii_alnum(text[last + 1])
             ):
                 continue  # part of a longer run of letters (a model number, a word)
             for r_i, t_i in refs:
                 if r_i not in active:
                     continue
                 if not (self.rules[r_i].rule.subword or _aligned(norm, start, end)):
+                    continue
+                if len(letters) == 2 and not self._supported(r_i, (start, end), out):
                     continue
                 spec = self.rules[r_i].terms[t_i]
                 cand = Candidate(r_i, start, end, "phonetic", spec.term, spec.note)

@@ -43,10 +43,10 @@ _DROP_CATEGORIES = frozenset(
 )
 _T2S = opencc.OpenCC("t2s")
 
-#: Animal emoji that sellers write in place of a character (🐘牙 for 象牙, 🐯骨 for 虎骨, 🪸手串
-#: for 珊瑚手串): read as that character where the emoji touches a Chinese character, unless the
-#: character itself stands beside it (象🐘牙, 犀🦏角: there the emoji only decorates or
-#: separates, and is dropped like any other emoji, as is 🐘 大象 with a space).
+#: Emoji that sellers write in place of a character (🐘牙 for 象牙, 🐯骨 for 虎骨, 🪸手串 for
+#: 珊瑚手串, 五⭐好评, 返🧧): read as that character where the emoji touches a Chinese character,
+#: unless the character itself stands beside it (象🐘牙, 犀🦏角: there the emoji only decorates
+#: or separates, and is dropped like any other emoji, as is 🐘 大象 with a space).
 REBUS: dict[str, str] = {
     "\U0001f418": "象",  # 🐘
     "\U0001f98f": "犀",  # 🦏
@@ -64,6 +64,30 @@ REBUS: dict[str, str] = {
     "\U0001f40a": "鳄",  # 🐊
     "\U0001f99c": "鹦鹉",  # 🦜
     "\U0001fab8": "珊瑚",  # 🪸
+    "\u2b50": "星",  # ⭐ (五⭐好评)
+    "\U0001f31f": "星",  # 🌟
+    "\U0001f9e7": "红包",  # 🧧 (返🧧)
+    "\U0001f52b": "枪",  # 🔫
+    "\U0001f48a": "药",  # 💊
+    "\U0001f6ac": "烟",  # 🚬
+    "\U0001f489": "针",  # 💉
+}
+
+#: Variant and formal characters read as the everyday one: 瑇瑁 is 玳瑁, 蕞好 is 最好, 第壹 第一
+#: (the formal numerals that are not also common words: 陆 and 拾 stay).
+_VARIANTS: dict[str, str] = {
+    "瑇": "玳",
+    "蝳": "玳",
+    "蕞": "最",
+    "冣": "最",
+    "壹": "一",
+    "贰": "二",
+    "貳": "二",
+    "叁": "三",
+    "參": "参",
+    "柒": "七",
+    "捌": "八",
+    "玖": "九",
 }
 
 
@@ -86,6 +110,8 @@ def _fold(ch: str) -> str:
     ü is written v, pypinyin's and the sellers' way."""
     if ch in _ROMAN:
         return _ROMAN[ch]
+    if ch in _VARIANTS:
+        return _VARIANTS[ch]
     out = []
     for c in unicodedata.normalize("NFKC", ch).lower():
         if "\u00c0" <= c <= "\u024f" or "\u1e00" <= c <= "\u1eff":

@@ -382,3 +382,90 @@ def test_names_and_claims_blind_set_d_missed(shipped, text, category):
 )
 def test_blind_set_d_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("瑇瑁梳子", "玳瑁梳子"),  # a variant character
+        ("天下第壹", "天下第一"),  # a formal numeral
+        ("蕞好用的", "最好用的"),
+        ("五⭐好评 返🧧", "五星好评返红包"),  # emoji for a character
+        ("⭐ 精选", "精选"),  # standing apart: decoration
+        ("陆龟 拾元", "陆龟拾元"),  # 陆 and 拾 are words too: kept
+    ],
+)
+def test_variant_characters_and_emoji_for_words(text, normalised):
+    assert normalize(text).text == normalised
+
+
+@pytest.mark.parametrize(
+    ("text", "lead"),
+    [
+        ("sz仑 安眠 强效", True),  # two initials and a word of the pack beside them
+        ("sz仑 现货", False),  # two initials alone say too little
+        ("老犀角 碗 非树脂", True),  # 非树脂 claims the real thing: 树脂 clears nothing
+        ("老犀角 碗 树脂", False),
+        ("脑斧牙 真牙 辟邪吊坠 非树脂", True),
+        ("象牙果手串 植物象牙 雕刻", False),  # 植物象牙 shares 象牙 with the hit 象牙雕刻
+        ("西地那非 处方药 免处方", True),  # one character shared (非) cancels nothing
+    ],
+)
+def test_negated_context_shared_compounds_and_two_initials(shipped, text, lead):
+    assert shipped.score(text).lead is lead
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # what blind_e showed (round 2): folk names of birds, stone turtles, wild ginseng
+        ("hua眉 生口 山笼 叫口", "wildlife"),
+        ("红嘴玉 一对 公母 叫声甜", "wildlife"),
+        ("鹞子 活的 雏 可训", "wildlife"),
+        ("wawa鱼 山溪 野的 十来斤", "wildlife"),
+        ("棒槌 长白山 野的 老山货", "wildlife"),
+        ("ying wu 螺 整壳 真壳", "wildlife"),
+        ("大猫骨 一副 泡酒用", "wildlife"),
+        # guns, knives, fireworks, drugs by their features and trade names
+        ("吃鸡同款M4 全金属 可發射 6mm以上 非水弹", "prohibited_goods"),
+        ("户外直刀 双面开锋 带血槽 防身", "prohibited_goods"),
+        ("高氯酸钾 铝粉 闪光粉 配方教程 做炮仗", "prohibited_goods"),
+        ("飞叶子 加州 正宗", "prohibited_goods"),
+        ("大麻花 干花 可抽", "prohibited_goods"),
+        ("右美 单方 止咳片 整箱", "prohibited_goods"),
+        ("大力针 增肌 健身房", "prohibited_goods"),
+        ("早孕 终止 米非 隐私发货", "prohibited_goods"),
+        ("各类zheng书 制作 可查 学信网", "prohibited_goods"),
+        # claims and traffic
+        ("喝了tang尿病指标直接降 桑叶茶", "fake_promotion"),
+        ("穿上它 腰jian盘突出 不疼了", "fake_promotion"),
+        ("替代降糖药 糖友专用米", "fake_promotion"),
+        ("鼻yan 一次断根 草本", "fake_promotion"),
+        ("全网没有比我更低的了 直播间专享", "fake_promotion"),
+        ("抖音刷粉 刷赞 真人粉", "fake_promotion"),
+        ("dy涨粉 真人活粉 一万起", "fake_promotion"),
+        ("五⭐+图 联系客服 返🧧", "fake_promotion"),
+    ],
+)
+def test_names_and_claims_blind_set_e_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "熊掌包 面包 早餐 手撕",
+        "吹尘枪 空压机 气枪 高压吹气 除尘",
+        "软弹枪 M416 可发射 儿童",
+        "闪光粉 美甲 亮片",
+        "GIA证书 可查 钻石 裸钻",
+        "百灵达 调音台 声卡",
+        "洗衣棒槌 实木 老式",
+        "天下第一福 挂历",
+        "电子血压计 家用 测量",
+        "涨粉 运营 教程 图书",
+        "失眠 小说 推荐",
+    ],
+)
+def test_blind_set_e_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()

@@ -133,6 +133,9 @@ def test_a_return_or_shipping_address_is_not_the_licence_address():
         "食品经营许可证：正在申请中",
         "食品经营许可证 暂无",
         "食品经营许可证 无。",
+        "食品经营许可证：证件更新中 暂不展示",
+        "食品经营许可证：暂不公示",
+        "药品经营许可证 换证中",
     ],
 )
 def test_a_permit_named_but_not_held_is_no_permit(text):
