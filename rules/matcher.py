@@ -436,7 +436,8 @@ class Matcher:
         """A term with one character written as its pinyin initial (穿山j片), or two side by
         side (sz仑): the letters stand alone (no letter or digit beside them in the text) and
         the span stands as a word; two initials say less, so they need a word of the pack
-        within the window (sz仑 安眠, not a model code such as kt板)."""
+        within the window (sz仑 安眠, not a model code such as kt板). All initials (csj) are
+        not read: too many brand and file names are three letters (amy, xml)."""
         text = norm.text
         if self.initials is None or text.isascii() or not _HAS_LATIN.search(text):
             return  # no letter: nothing to read as an initial

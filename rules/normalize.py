@@ -9,7 +9,8 @@ original text it came from, so hits can show what the seller actually wrote.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import opencc
@@ -71,7 +72,24 @@ REBUS: dict[str, str] = {
     "\U0001f48a": "药",  # 💊
     "\U0001f6ac": "烟",  # 🚬
     "\U0001f489": "针",  # 💉
+    "\U0001f9b7": "牙",  # 🦷 (象🦷)
+    "\U0001f52a": "刀",  # 🔪
+    "\U0001f426": "鸟",  # 🐦
 }
+
+#: A character written as its two components side by side (弓单 for 弹, 木仓 for 枪, 犭句 for
+#: 狗): read as the character. Only pairs that are not words or common runs of their own.
+SPLITS: dict[str, str] = {
+    "弓单": "弹",
+    "木仓": "枪",
+    "火乍": "炸",
+    "火因": "烟",
+    "犭句": "狗",
+    "犭昔": "猎",
+    "艹约": "药",
+    "虍几": "虎",
+}
+_SPLIT_FIRST = frozenset(k[0] for k in SPLITS)
 
 #: Variant and formal characters read as the everyday one: 瑇瑁 is 玳瑁, 蕞好 is 最好, 第壹 第一
 #: (the formal numerals that are not also common words: 陆 and 拾 stay).
@@ -171,6 +189,9 @@ class Normalized:
     index: tuple[int, ...]
     #: Normalised positions k where dropped characters stood between text[k-1] and text[k].
     breaks: frozenset[int]
+    #: Where a normalised character came from two original ones (弓单 read 弹): its original
+    #: end, so a span ending on it covers both components.
+    ends: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def spans(self) -> tuple[tuple[int, int], ...]:
@@ -178,7 +199,7 @@ class Normalized:
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) covering normalised chars start..end-1."""
-        return self.index[start], self.index[end - 1] + 1
+        return self.index[start], self.ends.get(end - 1, self.index[end - 1] + 1)
 
     def original_text(self, start: int, end: int) -> str:
         s, e = self.original_span(start, end)
@@ -235,7 +256,34 @@ def normalize(text: str) -> Normalized:
                 new_chars.append(s)
                 new_index.append(i)
         simplified, index, breaks = "".join(new_chars), new_index, new_breaks
+    if _SPLIT_FIRST.intersection(simplified) and (split := _join_splits(simplified, index, breaks)):
+        return Normalized(text, *split)
     return Normalized(text, simplified, tuple(index), frozenset(breaks))
+
+
+def _join_splits(
+    text: str, index: Sequence[int], breaks: set[int] | frozenset[int]
+) -> tuple[str, tuple[int, ...], frozenset[int], dict[int, int]] | None:
+    """Read a character written as its components (弓单簧刀 → 弹簧刀), or None where none is.
+    The joined character maps to the first component's place in the original and ends after
+    the second; a break between the two is dropped."""
+    chars: list[str] = []
+    new_index: list[int] = []
+    new_breaks: set[int] = set()
+    ends: dict[int, int] = {}
+    k = 0
+    while k < len(text):
+        if k in breaks:
+            new_breaks.add(len(chars))
+        joined = SPLITS.get(text[k : k + 2])
+        if joined:
+            ends[len(chars)] = index[k + 1] + 1
+        chars.append(joined or text[k])
+        new_index.append(index[k])
+        k += 2 if joined else 1
+    if not ends:
+        return None
+    return "".join(chars), tuple(new_index), frozenset(new_breaks), ends
 
 
 _EMPTY = Normalized("", "", (), frozenset())

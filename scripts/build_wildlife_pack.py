@@ -592,7 +592,10 @@ ORDER = list(RULES)
 #: 鸟 for 画眉 beside its trade words): the animals, whose names sellers disguise; the plants'
 #: names are too often ordinary words' homophones, and nurseries sell cultivated stock under
 #: them.
-PHONETIC = {"animal_level1", "animal_level2", "animal_taxa", "animal_ambiguous", "animal_wild_only"}
+PHONETIC = {
+    *("animal_level1", "animal_level2", "animal_taxa", "animal_ambiguous", "animal_wild_only"),
+    "plant_traded_wild",  # the eight traded plants (崖bai 老料), always beside trade words
+}
 
 
 def q(text: str) -> str:

@@ -469,3 +469,65 @@ def test_names_and_claims_blind_set_e_missed(shipped, text, category):
 )
 def test_blind_set_e_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised", "span"),
+    [
+        ("弓单簧刀 自动", "弹簧刀自动", "弓单簧刀"),  # a character written as its components
+        ("气木仓 全金属", "气枪全金属", "气木仓"),
+        ("火因 整条", "烟整条", "火因"),
+    ],
+)
+def test_a_character_split_into_its_components(text, normalised, span):
+    norm = normalize(text)
+    assert norm.text == normalised
+    assert norm.original_text(0, len(normalize(span).text)) == span  # both components
+
+
+def test_a_split_character_fires_and_reports_what_the_seller_wrote(shipped):
+    verdict = shipped.score("弓单簧刀 自动 折叠")
+    assert verdict.categories == ["prohibited_goods"]
+    assert any(h.matched == "弓单簧刀" for h in verdict.hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 3: vocabulary from the reference lists and the trade, before blind_f was read
+        ("象🦷 手镯 老料", "wildlife"),
+        ("非洲料 手串 老料", "wildlife"),
+        ("十三鳞手镯 老料 通透", "wildlife"),
+        ("红点颏 生口 叫口好", "wildlife"),
+        ("石虎 活体 幼崽", "wildlife"),
+        ("崖bai 老料 手串 野生", "wildlife"),
+        ("开心水 派对", "prohibited_goods"),
+        ("邮票 舌下 致幻", "prohibited_goods"),
+        ("袖箭 机括 户外", "prohibited_goods"),
+        ("代孕 包成功 试管", "prohibited_goods"),
+        ("毒鼠强 老式 正品", "prohibited_goods"),
+        ("接码平台 短信 验证码", "prohibited_goods"),
+        ("万宝路 爆珠 整条", "prohibited_goods"),
+        ("晒单有礼 返3元 拖鞋", "fake_promotion"),
+        ("控评 真人 水军 下单", "fake_promotion"),
+    ],
+)
+def test_round_three_vocabulary(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "实木仓储柜 收纳",
+        "邮票 集邮 生肖 整版",
+        "蘑菇 干货 香菇 一斤",
+        "止咳水 儿童 川贝枇杷",
+        "毒鼠强 检测卡 速测",
+        "王者荣耀 皮肤 周边",
+        "水军 舰队 模型 三国",
+        "鼻yan 喷雾 生理盐水",  # 鼻炎 or 鼻烟: no claim, no trade word
+    ],
+)
+def test_round_three_look_alikes(shipped, text):
+    assert fired(shipped, text) == set()
