@@ -176,7 +176,8 @@ PLANTS_TRADED_WILD = {
     "野生茶树",
     "野茶树",
 }
-# Plants that are everyday produce or garden stock: small weight even with a wild word.
+# Plants that are everyday produce or garden stock: small weight even with a wild word. The
+# desert herbs 锁阳 and 肉苁蓉 are not: their wild stock is what is dug and sold as 野生.
 PLANTS_EVERYDAY = {
     "玫瑰",
     "莲",
@@ -204,8 +205,6 @@ PLANTS_EVERYDAY = {
     "建兰",
     "墨兰",
     "寒兰",
-    "锁阳",
-    "肉苁蓉",
     "红景天",
     "水杉",
     "红椿",
@@ -583,7 +582,7 @@ RULES = {
         basis=BASIS_PLANT,
         require=PLANT_WILD_WORDS,
         exclude=PLANT_EXCLUDE,
-        match=["野生玫瑰 花苗", "野生甘草 根", "山里野生龙眼", "野生红景天 西藏", "野生锁阳 内蒙"],
+        match=["野生玫瑰 花苗", "野生甘草 根", "山里野生龙眼", "野生红景天 西藏", "野生贝母 川贝"],
         no_match=["玫瑰花茶 平阴", "莲子 去芯", "龙眼干 500g", "银杏叶 胶囊", "甘草片"],
     ),
 }

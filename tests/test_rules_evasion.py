@@ -531,3 +531,59 @@ def test_round_three_vocabulary(shipped, text, category):
 )
 def test_round_three_look_alikes(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 4: what blind_f showed
+        ("这个大白料子 非猛犸的啊 懂的扣1", "wildlife"),
+        ("原生拖鞋兰 野采 下山苗", "wildlife"),
+        ("野生草狐皮 山里套的 整张", "wildlife"),
+        ("野生肉苁蓉 阿拉善大芸 整根", "wildlife"),
+        ("q支配件 管子 扳机 懂的来", "prohibited_goods"),
+        ("电棒 防狼 加强版 千万伏", "prohibited_goods"),
+        ("导火线 引信 矿山爆 破用", "prohibited_goods"),
+        ("叶子 可抽 weed 420", "prohibited_goods"),
+        ("DXM 右美 整盒 嗨", "prohibited_goods"),
+        ("远程看对方聊天记录 定位 免安装软件", "prohibited_goods"),
+        ("刻zhang 当天取 公 司 财 务", "prohibited_goods"),
+        ("小烟 悦刻通配 弹 一盒", "prohibited_goods"),
+        ("四件套 卡 U盾 一手 实名", "prohibited_goods"),
+        ("考场专用 隐 形 耳 机 接收", "prohibited_goods"),
+        ("12号纸壳子dan 猎用 一盒", "prohibited_goods"),
+        ("结节散了 甲状腺 喝这个 蒲公英茶", "fake_promotion"),
+        ("做基础销量 真实流量 提升权重 新店必备", "fake_promotion"),
+        ("小红薯 素人铺量 笔记种草 代发", "fake_promotion"),
+        ("不反弹 月瘦三十斤 躺着瘦 酵素", "fake_promotion"),
+        (
+            {
+                "kind": "shop",
+                "title": "陇原药房",
+                "shop_text": "统一社会信用代码：91620105571630591E 主营：处方药"
+                " 药品经营许可证：未提供",
+                "category": "医药",
+            },
+            "license_display",
+        ),
+    ],
+)
+def test_names_and_claims_blind_set_f_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "窃听风云 DVD 电影三部曲",
+        "卷发 电棒 陶瓷 大卷",
+        "四件套 纯棉 床上用品",
+        "蓝牙耳机 隐形 睡眠 侧睡",
+        "姓名章 刻章 篆刻 石章",
+        "美背 防水 大码 女生 胸贴",  # 大码 is plus size, not 大麻
+        "聊天记录 恢复 导出 备份",
+        "火狐浏览器 插件 教程",
+    ],
+)
+def test_blind_set_f_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
