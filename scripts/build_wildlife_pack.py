@@ -177,7 +177,8 @@ PLANTS_TRADED_WILD = {
     "野茶树",
 }
 # Plants that are everyday produce or garden stock: small weight even with a wild word. The
-# desert herbs 锁阳 and 肉苁蓉 are not: their wild stock is what is dug and sold as 野生.
+# desert herbs 锁阳 and 肉苁蓉 and the 贝母 of the plateau are not: their wild stock is what is
+# dug and sold as 野生.
 PLANTS_EVERYDAY = {
     "玫瑰",
     "莲",
@@ -197,7 +198,6 @@ PLANTS_EVERYDAY = {
     "黄檗",
     "紫椴",
     "山橘",
-    "贝母",
     "黄连",
     "罗汉松",
     "春兰",
@@ -252,6 +252,10 @@ TRADE_WORDS = [
     "当年鸟",
     "山笼",
     "鸟友",
+    "野口",
+    "刚网的",
+    "公鸟",
+    "母鸟",
 ]
 WILD_WORDS = [
     *("野生", "野外", "野捕", "野货", "野味", "纯野", "野山", "深山", "江里", "山上抓"),
@@ -271,6 +275,12 @@ PLANT_WILD_WORDS = [
     "纯野",
     "天然林",
     "山里",
+    "野的",
+    "自采",
+    "山民自采",
+    "崖上采",
+    "山上挖",
+    "上挖的",
 ]
 AMBIGUOUS_EXCLUDE = [
     "路虎",
@@ -582,7 +592,7 @@ RULES = {
         basis=BASIS_PLANT,
         require=PLANT_WILD_WORDS,
         exclude=PLANT_EXCLUDE,
-        match=["野生玫瑰 花苗", "野生甘草 根", "山里野生龙眼", "野生红景天 西藏", "野生贝母 川贝"],
+        match=["野生玫瑰 花苗", "野生甘草 根", "山里野生龙眼", "野生红景天 西藏", "野生黄连 老根"],
         no_match=["玫瑰花茶 平阴", "莲子 去芯", "龙眼干 500g", "银杏叶 胶囊", "甘草片"],
     ),
 }
@@ -594,6 +604,7 @@ ORDER = list(RULES)
 PHONETIC = {
     *("animal_level1", "animal_level2", "animal_taxa", "animal_ambiguous", "animal_wild_only"),
     "plant_traded_wild",  # the eight traded plants (崖bai 老料), always beside trade words
+    "plant_wild",  # 野shi斛: only beside a wild-origin word, ordinary words kept out as everywhere
 }
 
 

@@ -587,3 +587,59 @@ def test_names_and_claims_blind_set_f_missed(shipped, text, category):
 )
 def test_blind_set_f_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 5: what blind_g showed
+        ("代瑁 老甲料手镯 海龟壳 纯天然", "wildlife"),
+        ("沙丁料 满肉无白芯 108颗", "wildlife"),
+        ("山画 野口 刚下山的生口 公鸟", "wildlife"),
+        ("百铃 草原野口 刚网的", "wildlife"),
+        ("马骝仔 活体 野生 小猴", "wildlife"),
+        ("水马 野生 干货 海里捞的", "wildlife"),
+        ("崖上采的 野shi斛 鲜条", "wildlife"),
+        ("七叶一枝花 野的 山上挖 老根", "wildlife"),
+        ("野生川贝母 松贝 高原采挖", "wildlife"),
+        ("金钱鳘 公胶 老胶 收藏", "wildlife"),
+        ("狗粮 5.5 一盒 配合使用", "prohibited_goods"),
+        ("抢 模 全钢 有劲 能打穿木板", "prohibited_goods"),
+        ("炸 鱼 器 水下 爆 破", "prohibited_goods"),
+        ("冰 糖 出 溜冰专用", "prohibited_goods"),
+        ("小蓝片 原装 免方", "prohibited_goods"),
+        ("九 价 代 打 港版", "prohibited_goods"),
+        ("肉 毒 瘦脸针 自己打 Botulax", "prohibited_goods"),
+        ("驾 照 不考 直接拿 全国", "prohibited_goods"),
+        ("信号 干扰 仪 考场 屏 蔽", "prohibited_goods"),
+        ("防身 喷 雾 催 泪 辣椒 水", "prohibited_goods"),
+        ("开锁工具 全套 锡纸开锁", "prohibited_goods"),
+        ("dy 涨 fen 千粉号 点赞 秒到", "fake_promotion"),
+        ("买家秀 代写 晒图 五星 评价", "fake_promotion"),
+        ("艾草贴 颈椎 压迫神经 一贴就好 不用手术", "fake_promotion"),
+        ("枇杷蜜 咳 嗽 一喝就停 支气管炎 哮喘 都能好", "fake_promotion"),
+        ("美团 点评 五 星 好 评 真 人 代 发", "fake_promotion"),
+        ({"title": "黑豆 降尿酸 治痛风", "category": "食品/杂粮"}, "fake_promotion"),
+        ("远红外保暖内衣 治关节炎 风湿", "fake_promotion"),
+        ("深海鱼油 软胶囊 包治心脑血管病", "fake_promotion"),
+    ],
+)
+def test_names_and_claims_blind_set_g_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "狗粮 5.5kg 成犬 通用",  # dog food by the bag, not pellets by calibre
+        "老冰糖 黄冰糖 500g 炖梨",
+        "玳瑁色 眼镜框 复古",
+        "瘦脸仪 微电流 家用",
+        "上门开锁 换锁 服务",
+        "面包治愈系 抱枕",
+        "一吃就停不下来 辣条",
+        "塑料水马 围挡 防撞",
+    ],
+)
+def test_blind_set_g_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
