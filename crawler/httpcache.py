@@ -6,19 +6,23 @@ A monitoring sweep must see what is served now: a page "fresh" for an hour by it
 still asked for (a 304 costs a few hundred bytes), and an error is an error — Scrapy's policy
 would hand back the cached copy on a 5xx, hiding that the platform failed.
 
-The storage keeps one file per page (``<dir>/<spider>/<key[:2]>/<key>``: a pickle of the
-response's metadata, headers and zlib-compressed body), written to a temporary name and renamed
-(``spiders.render_memo.write_pickle``), so a crash leaves the old entry or the new one, never
-half of one; sweeps of different platforms never contend for a file. Scrapy's filesystem
-storage writes seven gzip files per page and rewrites them all after every 304 to freshen
-headers that only a policy trusting freshness reads: on a re-sweep that was the largest cost.
-Here a 304 writes nothing, and an entry that cannot be read counts as not cached (the page is
-fetched in full).
+The storage is one SQLite file per platform (``<dir>/<spider>/<platform>.sqlite3``), a row per
+page: a pickle of the response's metadata, headers and zlib-compressed body, under the request's
+fingerprint. Rows are committed every ``COMMIT_EVERY`` pages or ``COMMIT_S`` seconds and when
+the spider closes, so a crash loses at most the last few (fetched in full the next time) and
+never leaves half of one; sweeps of different platforms never contend for a file. A file per
+page, written to a temporary name and renamed, cost 0.1-0.3 ms of the kernel's time to create,
+once per page: with it the cache took a fifth of a sweep's CPU; Scrapy's filesystem storage
+writes seven gzip files per page and rewrites them all after every 304. Here a 304 writes
+nothing, and an entry that cannot be read counts as not cached (the page is fetched in full); a
+file that is no SQLite database, or a damaged one, is set aside and the cache starts empty.
 """
 
 from __future__ import annotations
 
 import logging
+import pickle
+import sqlite3
 import time
 import zlib
 from pathlib import Path
@@ -30,12 +34,19 @@ from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.response import response_from_dict
 
-from spiders.render_memo import UNREADABLE, read_pickle, write_pickle
+from spiders.render_memo import UNREADABLE
 
 logger = logging.getLogger(__name__)
 
 #: zlib level of the bodies: level 3 keeps most of level 9's saving on HTML at a fifth of the cost.
 LEVEL = 3
+#: A commit after this many pages stored, or at the first page stored this many seconds after
+#: the first uncommitted one.
+COMMIT_EVERY = 200
+COMMIT_S = 2.0
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, entry BLOB NOT NULL) WITHOUT ROWID"
+)
 
 
 class RevalidatingPolicy(RFC2616Policy):
@@ -53,27 +64,74 @@ class SweepCacheStorage:
     def __init__(self, settings: BaseSettings) -> None:
         self.cachedir = Path(settings["HTTPCACHE_DIR"])
         self.expiration_secs = settings.getint("HTTPCACHE_EXPIRATION_SECS")
+        self.path: Path | None = None
+        self._db: sqlite3.Connection | None = None
+        self._uncommitted = 0
+        self._since = 0.0  # when the first uncommitted page was stored
 
     def open_spider(self, spider: Spider) -> None:
         self._fingerprinter = spider.crawler.request_fingerprinter
+        profile = getattr(spider, "profile", None)
+        name = profile.code if profile is not None else spider.name
+        self.path = self.cachedir / spider.name / f"{name}.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._connect(self.path)
+        except sqlite3.DatabaseError as exc:
+            self._start_afresh(exc)
 
     def close_spider(self, spider: Spider) -> None:
-        pass
+        if self._db is not None:
+            self._commit()
+            self._db.close()
+            self._db = None
 
-    def _path(self, spider: Spider, request: Request) -> Path:
-        key = self._fingerprinter.fingerprint(request).hex()
-        return self.cachedir / spider.name / key[:2] / key
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
+            db.execute(SCHEMA)
+            db.execute("SELECT 1 FROM pages LIMIT 1").fetchall()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _start_afresh(self, exc: Exception) -> None:
+        """The file is no database or a damaged one: set aside, and an empty cache begun."""
+        assert self.path is not None
+        logger.warning("%s: HTTP cache unreadable (%s); starting it afresh", self.path, exc)
+        if self._db is not None:
+            self._db.close()
+        for suffix in ("", "-wal", "-shm"):
+            part = self.path.with_name(self.path.name + suffix)
+            if part.exists():
+                part.replace(part.with_name(part.name + ".damaged"))
+        self._db, self._uncommitted = self._connect(self.path), 0
+
+    def _key(self, request: Request) -> bytes:
+        return self._fingerprinter.fingerprint(request)
 
     def retrieve_response(self, spider: Spider, request: Request) -> Response | None:
-        path = self._path(spider, request)
+        if self._db is None:
+            return None
         try:
-            if 0 < self.expiration_secs < time.time() - path.stat().st_mtime:
+            row = self._db.execute(
+                "SELECT entry FROM pages WHERE key = ?", (self._key(request),)
+            ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._start_afresh(exc)
+            return None
+        if row is None:
+            return None
+        try:
+            entry: dict[str, Any] = pickle.loads(row[0])  # noqa: S301 - rows this cache wrote
+            if 0 < self.expiration_secs < time.time() - entry["timestamp"]:
                 return None
-            entry: dict[str, Any] = read_pickle(path)
             body = zlib.decompress(entry["body"])
             response = response_from_dict({**entry["response"], "body": body})
-        except FileNotFoundError:
-            return None
         except UNREADABLE as exc:
             logger.warning("%s: cached copy unreadable (%s); fetching it in full", request.url, exc)
             return None
@@ -81,8 +139,8 @@ class SweepCacheStorage:
         return response
 
     def store_response(self, spider: Spider, request: Request, response: Response) -> None:
-        if "cached" in response.flags:
-            return  # revalidated by a 304: the copy on disk is the one just confirmed
+        if "cached" in response.flags or self._db is None:
+            return  # revalidated by a 304: the copy kept is the one just confirmed
         fields = response.to_dict()
         fields["headers"] = {k: list(v) for k, v in response.headers.items()}
         body = fields.pop("body")
@@ -92,4 +150,19 @@ class SweepCacheStorage:
             "response": fields,
             "body": zlib.compress(body, LEVEL),
         }
-        write_pickle(self._path(spider, request), entry)
+        row = (self._key(request), pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            if not self._uncommitted:
+                self._db.execute("BEGIN")
+                self._since = time.monotonic()
+            self._db.execute("INSERT OR REPLACE INTO pages (key, entry) VALUES (?, ?)", row)
+            self._uncommitted += 1
+            if self._uncommitted >= COMMIT_EVERY or time.monotonic() - self._since > COMMIT_S:
+                self._commit()
+        except sqlite3.DatabaseError as exc:
+            self._start_afresh(exc)
+
+    def _commit(self) -> None:
+        if self._uncommitted and self._db is not None:
+            self._db.execute("COMMIT")
+            self._uncommitted = 0

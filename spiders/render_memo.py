@@ -13,8 +13,8 @@ What a script computes from the clock or at random is the one thing this cannot 
 profile whose pages do that turns the HTTP cache off (``WANGJIAN_HTTP_CACHE=false``).
 
 Files are pickles written to a temporary name and renamed (``write_pickle``), so a crash
-leaves the old file or the new one; the HTTP cache (``crawler.httpcache``) writes its
-entries the same way.
+leaves the old file or the new one (a file per render: renders are few; the HTTP cache,
+``crawler.httpcache``, keeps its pages in one SQLite file instead).
 """
 
 from __future__ import annotations

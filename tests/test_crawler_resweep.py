@@ -99,8 +99,8 @@ def test_torn_or_garbled_cache_files_are_fetched_in_full(tmp_path):
     with DemoServer(CATALOG) as server:
         first = sweep(server, tmp_path, **CHROMIUM)
         files = [p for p in (tmp_path / "httpcache").rglob("*") if p.is_file()]
-        assert len(files) > 40
-        for i, path in enumerate(files):  # every cached page and kept render spoilt
+        assert len(files) > len(JS_PRICED)  # the pages' database, and a file per kept render
+        for i, path in enumerate(files):  # the cache and every kept render spoilt
             path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2] if i % 2 else b"x")
         second = sweep(server, tmp_path, **CHROMIUM)
         statuses = dict(server.served.statuses)
@@ -108,3 +108,31 @@ def test_torn_or_garbled_cache_files_are_fetched_in_full(tmp_path):
     for key in ("listings", "shops", "ads", "leads"):
         assert second[key] == first[key], key
     assert stats_of(tmp_path, second["sweep_id"])["wangjian/rendered"] == len(JS_PRICED)
+
+
+def test_a_garbled_cache_database_is_set_aside_and_begun_again(tmp_path):
+    with DemoServer(CATALOG) as server:
+        sweep(server, tmp_path)
+        (db,) = (tmp_path / "httpcache").rglob("*.sqlite3")
+        db.write_bytes(b"not a database" * 100)
+        sweep(server, tmp_path)
+        assert server.served.statuses.get(304, 0) == 0  # nothing could be read: all in full
+        sweep(server, tmp_path)
+        assert server.served.statuses.get(304, 0) > 0  # the new cache serves the next sweep
+    assert db.with_name(db.name + ".damaged").exists()
+
+
+def test_a_damaged_cache_entry_is_fetched_in_full_and_the_rest_revalidated(tmp_path):
+    with DemoServer(CATALOG) as server:
+        first = sweep(server, tmp_path)
+        (path,) = (tmp_path / "httpcache").rglob("*.sqlite3")
+        with sqlite3.connect(path) as db:
+            (pages,) = db.execute("SELECT count(*) FROM pages").fetchone()
+            keys = [(k,) for (k,) in db.execute("SELECT key FROM pages ORDER BY key LIMIT 3")]
+            db.executemany("UPDATE pages SET entry = substr(entry, 1, 20) WHERE key = ?", keys)
+        db.close()
+        second = sweep(server, tmp_path)
+        statuses = dict(server.served.statuses)
+    assert statuses[200] >= 3 and statuses.get(304, 0) >= pages - 3 - len(JS_PRICED), statuses
+    for key in ("listings", "shops", "ads", "leads"):
+        assert second[key] == first[key], key
