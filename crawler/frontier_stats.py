@@ -17,6 +17,7 @@ class FrontierStats:
         self.crawler = crawler
         self.stats = crawler.stats
         self.most = 0
+        self.most_queued = -1  # the scheduler's stat is kept from the first response, 0 or not
         crawler.signals.connect(self._sample, signal=signals.response_received)
 
     @classmethod
@@ -31,7 +32,9 @@ class FrontierStats:
         queued = len(scheduler)
         pool = getattr(self.crawler.spider, "pool", None)
         waiting = len(pool) if pool is not None else 0
-        if queued + waiting > self.most:  # stats only when it grows: one compare a page
+        if queued + waiting > self.most:  # stats only when they grow: compares a page
             self.most = queued + waiting
             self.stats.max_value("wangjian/frontier_max", self.most)
-        self.stats.max_value("wangjian/frontier_scheduler_max", queued)
+        if queued > self.most_queued:
+            self.most_queued = queued
+            self.stats.max_value("wangjian/frontier_scheduler_max", queued)

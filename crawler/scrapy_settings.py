@@ -147,6 +147,7 @@ def _static() -> dict[str, Any]:
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "FEED_EXPORT_ENCODING": "utf-8",
+        "STATS_CLASS": "crawler.stats.SweepStats",
     }
 
 
