@@ -178,7 +178,7 @@ PLANTS_TRADED_WILD = {
 }
 # Plants that are everyday produce or garden stock: small weight even with a wild word. The
 # desert herbs 锁阳 and 肉苁蓉 and the 贝母 of the plateau are not: their wild stock is what is
-# dug and sold as 野生.
+# dug and sold as 野生; so are the orchids (春兰, 蕙兰 … 下山兰) a seller says were dug wild.
 PLANTS_EVERYDAY = {
     "玫瑰",
     "莲",
@@ -200,11 +200,6 @@ PLANTS_EVERYDAY = {
     "山橘",
     "黄连",
     "罗汉松",
-    "春兰",
-    "蕙兰",
-    "建兰",
-    "墨兰",
-    "寒兰",
     "红景天",
     "水杉",
     "红椿",
@@ -254,8 +249,14 @@ TRADE_WORDS = [
     "鸟友",
     "野口",
     "刚网的",
+    "网的",
     "公鸟",
     "母鸟",
+    "野的",
+    "套的",
+    "山里套的",
+    "开口叫",
+    "出笼",
 ]
 WILD_WORDS = [
     *("野生", "野外", "野捕", "野货", "野味", "纯野", "野山", "深山", "江里", "山上抓"),
@@ -281,6 +282,11 @@ PLANT_WILD_WORDS = [
     "崖上采",
     "山上挖",
     "上挖的",
+    "刚挖的",
+    "采的",
+    "山民采的",
+    "悬崖",
+    "崖上",
 ]
 AMBIGUOUS_EXCLUDE = [
     "路虎",

@@ -643,3 +643,63 @@ def test_names_and_claims_blind_set_g_missed(shipped, text, category):
 )
 def test_blind_set_g_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 6: what blind_h showed
+        ("HDH 顶红 雕件 吊坠 老料 血红", "wildlife"),
+        ("AKA牛血红 原枝 海货", "wildlife"),
+        ("黄鹰 幼崽 已熬好 可架", "wildlife"),
+        ("hua眉 野 的 山里套的 开口叫", "wildlife"),
+        ("相 思 鸟 一对 红嘴 山上网的 会唱", "wildlife"),
+        ("野生 gé jiè 一对 干品 泡酒", "wildlife"),
+        ("大 蟒 皮 整张 ✦野✦生✦", "wildlife"),
+        ("爪哇孔雀 雏鸟 野外带回", "wildlife"),
+        ("马蹄蟹 一对 海边抓的 活的", "wildlife"),
+        ("野生兰花 山上刚挖的 春兰 带花苞", "wildlife"),
+        ("钢珠 发射器 大威力 20米穿木板 全金属", "prohibited_goods"),
+        ("花生米 铜头 9mm 五十颗", "prohibited_goods"),
+        ("一按就出 自动 弹 刀 开刃", "prohibited_goods"),
+        ("纽扣 拍摄 器 微型 隐蔽 无灯", "prohibited_goods"),
+        ("查 对方 wei信 聊 天记录 远程同步", "prohibited_goods"),
+        ("精准 客户 资源 手机号 带姓名 宝妈 数据", "prohibited_goods"),
+        ("长高 针 金赛 水针 孩子打", "prohibited_goods"),
+        ("公安警用手铐 正品 不锈钢", "prohibited_goods"),
+        ("办毕业证 学历证书 全套 可盖章", "prohibited_goods"),
+        ("结节散 乳腺甲状腺结节喝没了 蒲公英茶", "fake_promotion"),
+        ("fa际线救星 秃头一周冒新发", "fake_promotion"),
+        ("癌友必备 抑制肿瘤 缩小病灶 灵芝破壁粉", "fake_promotion"),
+        ("抖 音 粉 丝 秒到 千粉万粉 不掉", "fake_promotion"),
+        ("晒单+15字追评 返¥3 原木抽纸", "fake_promotion"),
+        ("孩子一个暑假窜10cm 长个 钙片 不长不要钱", "fake_promotion"),
+        ("淘宝 流 量 点击 收藏加购 提权 新店扶持", "fake_promotion"),
+        (
+            {
+                "kind": "shop",
+                "title": "茶叶铺",
+                "shop_text": "统一社会信用代码：91340621MA2PEPJB9F 食品经营许可证：JY1************",
+                "category": "食品/茶叶",
+            },
+            "license_display",
+        ),
+    ],
+)
+def test_names_and_claims_blind_set_h_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "油炸花生米 五香 下酒菜 500g",
+        "龙口粉丝 火锅 凉拌",
+        "情趣 手铐 毛绒",
+        "植物生长激素 生根粉",
+        "驾照 科目一 全套 题库",
+        "泡泡 发射器 儿童 玩具",
+    ],
+)
+def test_blind_set_h_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
