@@ -68,10 +68,20 @@ PERMITS = (
     "危险化学品经营许可证",
     "烟草专卖零售许可证",
 )
-PERMIT_NUMBERS = (
-    (re.compile(r"(?<![0-9A-Za-z])JY[1-9]\d{13}(?!\d)"), "食品经营许可证"),
-    (re.compile(r"(?<![0-9A-Za-z])SC[1-9]\d{13}(?!\d)"), "食品生产许可证"),
+#: Permits whose number has a fixed form: its two letters, then 14 digits.
+PERMIT_FORMATS = {"食品经营许可证": "JY", "食品生产许可证": "SC"}
+PERMIT_NUMBERS = tuple(
+    (re.compile(rf"(?<![0-9A-Za-z]){prefix}[1-9]\d{{13}}(?!\d)"), name)
+    for name, prefix in PERMIT_FORMATS.items()
 )
+
+
+def _well_formed(name: str, number: str) -> bool:
+    """A number in a permit's fixed form is whole (JY and 14 digits); other forms pass."""
+    prefix = PERMIT_FORMATS.get(name)
+    if prefix is None or not number.upper().startswith(prefix):
+        return True
+    return re.fullmatch(rf"{prefix}[1-9]\d{{13}}", number.upper()) is not None
 _PERMIT_RE = re.compile(
     "("
     + "|".join(map(re.escape, PERMITS))
@@ -84,7 +94,8 @@ _NOT_HELD = re.compile(
     r"\s*[:：]?\s*(?:证件|证照|许可证|执照)?\s*(?:正在|目前|尚在|还在)?"
     r"(?:办理中|办理|申请中|申请|审核中|审批中|待审|待办|未办|暂无|暂未|暂不|没有|"
     r"无(?=$|[\s,，。;；|｜])|未取得|过期|已过期|失效|已失效|补办中|更新中|待更新|变更中|年检中|"
-    r"换证中|未提供|未公示|未上传|不提供|无法提供|"
+    r"换证中|未提供|未公示|未上传|不提供|无法提供|已受理|受理中|等待审批|待审批|"
+    r"(?:号)?(?:详)?见(?:图片|图|首页|详情页?|海报)|"
     r"[A-Za-z0-9]{0,6}[*＊]{3,})"  # a masked number (JY1*****) shows no permit
 )
 #: Words that say a licence block is shown even when its fields are not all read.
@@ -145,6 +156,8 @@ def read_licence(text: str) -> LicenceFacts:
         name, number = found.group(1), found.group(2)
         if not number and _NOT_HELD.match(text, found.end()):
             continue  # 食品经营许可证 办理中: named, not held
+        if number and not _well_formed(name, number):
+            continue  # 食品经营许可证：JY1340602, a number cut short: no permit shown
         entry = f"{name}：{number}" if number else name
         if not any(p.startswith(name) for p in facts.permits):
             facts.permits.append(entry)

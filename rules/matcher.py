@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import ahocorasick
@@ -199,6 +200,17 @@ _NEGATIONS = ("非", "不是", "并非", "绝非", "绝不是")
 def _negated(text: str, start: int) -> bool:
     """A context word at ``start`` follows a negation (非树脂, 不是玩具)."""
     return any(text.startswith(neg, start - len(neg)) for neg in _NEGATIONS if start >= len(neg))
+
+
+@lru_cache(maxsize=8192)
+def _everyday_characters(term: str) -> bool:
+    """Every character of the term is in GB 2312, the everyday set: sellers disguise the
+    names they and the filters know, not a bird's name in a character of Extension B."""
+    try:
+        term.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _own_characters(written: str, term: str) -> bool:
@@ -410,6 +422,8 @@ class Matcher:
                     continue
                 if not latin and written != normalize_term(spec.term) and is_word(written):
                     continue  # an ordinary word or name that sounds like the term
+                if not latin and not _everyday_characters(spec.term):
+                    continue  # 大框 for 大𫛭: nobody disguises a name written in rare characters
                 all_latin = not any(is_cjk(ch) for ch in written)
                 if (
                     (all_latin or short_pure)

@@ -703,3 +703,76 @@ def test_names_and_claims_blind_set_h_missed(shipped, text, category):
 )
 def test_blind_set_h_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 7: what blind_i showed
+        ("非洲白料 大白 牌子 无裂 私聊看实物", "wildlife"),
+        ("指环披肩 藏区高原羚的绒 超细", "wildlife"),
+        ("娃娃yu 山沟里抓的 活的", "wildlife"),
+        ("三线 山坑 老龟 野外的 金钱", "wildlife"),
+        ("秦吉了 大鸟 能学人话 已驯", "wildlife"),
+        ("霍山米斛 野生 崖上采 枫斗", "wildlife"),
+        ("整张豹猫皮 老皮子 收藏", "wildlife"),
+        ("阿狗 整套 带瞄 秃子 配件齐", "prohibited_goods"),
+        ("仿 zhen q 合金 发射 软dan 可改钢", "prohibited_goods"),
+        ("巴里松 甩甩 开刃", "prohibited_goods"),
+        ("开心粉 K 派对", "prohibited_goods"),
+        ("派对气球 奶油 气 大罐 吸着玩", "prohibited_goods"),
+        ("老牌甘草片 片 100粒 瓶装 懂的来", "prohibited_goods"),
+        ("9价 现苗 冷链到家", "prohibited_goods"),
+        ("衡力 100u 瘦 脸 自己扎", "prohibited_goods"),
+        ("hgh 长个针 青春期", "prohibited_goods"),
+        ("喝三个月 结节没了 蒲公英茶", "fake_promotion"),
+        ("赞 1w 只要一块 评论 收藏", "fake_promotion"),
+        ("xhs 笔记 赞藏 秒上 千赞起 机器号", "fake_promotion"),
+        ("宫寒痛经 喝一周就不疼 红糖姜茶", "fake_promotion"),
+        ("酵素 排宿便 清肠毒 再也不便秘", "fake_promotion"),
+        ("旗舰 级 冠 军 品 质 全球 首 创 空气炸锅", "fake_promotion"),
+        ("宇宙无敌 唯壹 顶配 手机壳", "fake_promotion"),
+        ("乙肝 携带者 喝了 转阴 护肝 茶", "fake_promotion"),
+        ("快手 双击 播放 粉 一条龙", "fake_promotion"),
+        (
+            {
+                "kind": "shop",
+                "title": "老街糕点",
+                "shop_text": "社会信用代码：91340600MA2PERLJ2D 食品经营许可证：JY1340602",
+                "category": "食品/糕点",
+            },
+            "license_display",
+        ),
+        (
+            {
+                "kind": "shop",
+                "title": "宝宝辅食屋",
+                "shop_text": "统一社会信用代码：91340600MA2PEP7F5B 米粉 果泥。食品许可证号见图片",
+                "category": "母婴/辅食",
+            },
+            "license_display",
+        ),
+    ],
+)
+def test_names_and_claims_blind_set_i_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小熊掌 曲奇饼干 黄油 网红零食",
+        "玳瑁纹 板材 眼镜框 复古 大框",  # 大框 is no homophone of 大𫛭 (a rare character)
+        "鸦片鱼头 冷冻 海鲜 大号",
+        "甘草片 中药材 切片 500g",
+        "奶油气弹 烘焙 裱花 8g",
+        {
+            "kind": "shop",
+            "title": "糕点铺",
+            "shop_text": "统一社会信用代码：91110108551385082Q 食品经营许可证：JY14207000012345",
+            "category": "食品/糕点",
+        },
+    ],
+)
+def test_blind_set_i_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
