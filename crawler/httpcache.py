@@ -15,7 +15,8 @@ page, written to a temporary name and renamed, cost 0.1-0.3 ms of the kernel's t
 once per page: with it the cache took a fifth of a sweep's CPU; Scrapy's filesystem storage
 writes seven gzip files per page and rewrites them all after every 304. Here a 304 writes
 nothing, and an entry that cannot be read counts as not cached (the page is fetched in full); a
-file that is no SQLite database, or a damaged one, is set aside and the cache starts empty.
+file that is no SQLite database, or a damaged one, is set aside and the cache starts empty, and
+one that cannot be used at all (locked, the disk) leaves the crawl without a cache.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ LEVEL = 3
 #: the first uncommitted one.
 COMMIT_EVERY = 200
 COMMIT_S = 2.0
+#: How long a page's read or write waits for another process's lock on the file.
+LOCK_WAIT_S = 30.0
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, entry BLOB NOT NULL) WITHOUT ROWID"
 )
@@ -77,39 +80,51 @@ class SweepCacheStorage:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._connect(self.path)
-        except sqlite3.DatabaseError as exc:
-            self._start_afresh(exc)
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def close_spider(self, spider: Spider) -> None:
         if self._db is not None:
-            self._commit()
+            try:
+                self._commit()
+            except sqlite3.Error as exc:
+                logger.warning("%s: last pages not kept in the HTTP cache (%s)", self.path, exc)
             self._db.close()
             self._db = None
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        db = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT_S)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # a cache: consistent after a crash is enough
             db.execute(SCHEMA)
             db.execute("SELECT 1 FROM pages LIMIT 1").fetchall()
-        except sqlite3.DatabaseError:
+        except sqlite3.Error:
             db.close()
             raise
         return db
 
-    def _start_afresh(self, exc: Exception) -> None:
-        """The file is no database or a damaged one: set aside, and an empty cache begun."""
+    def _failed(self, exc: sqlite3.Error) -> None:
+        """A file that is no database, or a damaged one, is set aside and an empty cache
+        begun; any other failure (locked, the disk) turns the cache off for the rest of the
+        crawl. Either way the pages are fetched in full."""
         assert self.path is not None
-        logger.warning("%s: HTTP cache unreadable (%s); starting it afresh", self.path, exc)
         if self._db is not None:
             self._db.close()
-        for suffix in ("", "-wal", "-shm"):
-            part = self.path.with_name(self.path.name + suffix)
-            if part.exists():
-                part.replace(part.with_name(part.name + ".damaged"))
-        self._db, self._uncommitted = self._connect(self.path), 0
+        self._db, self._uncommitted = None, 0
+        if isinstance(exc, sqlite3.OperationalError):
+            logger.warning("%s: HTTP cache not usable (%s); off for this crawl", self.path, exc)
+            return
+        logger.warning("%s: HTTP cache unreadable (%s); set aside, begun afresh", self.path, exc)
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                part = self.path.with_name(self.path.name + suffix)
+                if part.exists():
+                    part.replace(part.with_name(part.name + ".damaged"))
+            self._db = self._connect(self.path)
+        except (OSError, sqlite3.Error) as again:
+            logger.warning("%s: HTTP cache off for this crawl (%s)", self.path, again)
 
     def _key(self, request: Request) -> bytes:
         return self._fingerprinter.fingerprint(request)
@@ -121,8 +136,8 @@ class SweepCacheStorage:
             row = self._db.execute(
                 "SELECT entry FROM pages WHERE key = ?", (self._key(request),)
             ).fetchone()
-        except sqlite3.DatabaseError as exc:
-            self._start_afresh(exc)
+        except sqlite3.Error as exc:
+            self._failed(exc)
             return None
         if row is None:
             return None
@@ -159,8 +174,8 @@ class SweepCacheStorage:
             self._uncommitted += 1
             if self._uncommitted >= COMMIT_EVERY or time.monotonic() - self._since > COMMIT_S:
                 self._commit()
-        except sqlite3.DatabaseError as exc:
-            self._start_afresh(exc)
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def _commit(self) -> None:
         if self._uncommitted and self._db is not None:
