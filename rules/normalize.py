@@ -88,6 +88,7 @@ SPLITS: dict[str, str] = {
     "犭昔": "猎",
     "艹约": "药",
     "虍几": "虎",
+    "立早": "章",
 }
 _SPLIT_FIRST = frozenset(k[0] for k in SPLITS)
 

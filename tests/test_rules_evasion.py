@@ -776,3 +776,58 @@ def test_names_and_claims_blind_set_i_missed(shipped, text, category):
 )
 def test_blind_set_i_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 8: what blind_j showed
+        ("🐘老料 白货手镯 油润开片", "wildlife"),
+        ("真皮整张 东北大猫 非仿 带头带爪", "wildlife"),
+        ("老鹰苗 山里掏的窝 会认主 包活", "wildlife"),
+        ("红嘴相思 一对 野生鲜鸟", "wildlife"),
+        ("盘羊角 整对大角 带头骨", "wildlife"),
+        ("砂狗 老款 双管 打野兔用", "prohibited_goods"),
+        ("消音 M14牙口 狗用 静音", "prohibited_goods"),
+        ("硝+硫+炭 配好的粉 比例标准 放炮用", "prohibited_goods"),
+        ("冰糖到了 溜的老铁私聊 纯度高", "prohibited_goods"),
+        ("叶子 飞的 云南货", "prohibited_goods"),
+        ("九价 现货 冷链到家 可以自己打", "prohibited_goods"),
+        ("微型摄像 装插座里看不出来 手机远程看", "prohibited_goods"),
+        ("jian ting神器 远程听", "prohibited_goods"),
+        ("電子霧化 一次性 抽完即弃 大🚬雾", "prohibited_goods"),
+        ("卡证盾 一套齐全 带手机卡 可过人脸", "prohibited_goods"),
+        ("未实名手机卡 不用实名 即买即用", "prohibited_goods"),
+        ("三高人群 喝一个月指标全正常 纳豆粉", "fake_promotion"),
+        ({"title": "告别安眠药 一觉到天亮 酸枣仁膏 根治", "category": "食品"}, "fake_promotion"),
+        ("杀灭幽门螺杆菌 牙膏 口臭胃病一起治", "fake_promotion"),
+        ("皇冠信誉 代做 店铺权重 销量 快速上", "fake_promotion"),
+        ("haoping返¥5 截图找客服 手机壳", "fake_promotion"),
+        (
+            {
+                "kind": "shop",
+                "title": "安心药房",
+                "shop_text": "统一社会信用代码：91340600MA2UJYG49B"
+                " 药品经营许可证：资料已提交 审核中",
+                "category": "医药",
+            },
+            "license_display",
+        ),
+    ],
+)
+def test_names_and_claims_blind_set_j_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "仿红珊瑚 树脂 摆件 鱼缸造景",
+        "汽车 消音器 排气管 改装",
+        "医用 雾化器 儿童 化痰",
+        "京剧 张子君 定制dvd",  # a name that sounds like 章子 beside 定制
+        "消毒液 杀灭病毒 99.9%",
+    ],
+)
+def test_blind_set_j_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
