@@ -831,3 +831,50 @@ def test_names_and_claims_blind_set_j_missed(shipped, text, category):
 )
 def test_blind_set_j_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 9: what blind_k showed
+        ("森林之王 的 骨 头 泡 酒 🐯", "wildlife"),
+        ("九官鸟 幼鸟 会说话 可训", "wildlife"),
+        ("W W Y 野 生 溪 里 的 5斤 活 的", "wildlife"),
+        ("海 捕 苏 眉 活 鲜 大 个 头", "wildlife"),
+        ("野生 蚤休 老根头 山上挖", "wildlife"),
+        ("纯野生老山参 长白山挖的 50年", "wildlife"),
+        ("三 棱 刺 开 刃 老式 收藏", "prohibited_goods"),
+        ("溜冰 全套 壶 加 货 同城闪送", "prohibited_goods"),
+        ("车底强磁 定位 查另一半行踪", "prohibited_goods"),
+        ("本 科 学 历 文 凭 可 查 不 上 课", "prohibited_goods"),
+        ("精准数据 宝妈号码 可筛 地区", "prohibited_goods"),
+        ("jb 一比三 过验钞机 水印齐全", "prohibited_goods"),
+        ("ai症病人吃的 灵芝孢子粉 肿瘤缩小", "fake_promotion"),
+        ("直播间 挂人 机器人观众 在线人数暖场", "fake_promotion"),
+        (
+            {
+                "kind": "shop",
+                "title": "辣酱",
+                "shop_text": "统一社会信用代码：91340600MA2PERLJ2D 食品经营许可证：JY待补充",
+                "category": "食品",
+            },
+            "license_display",
+        ),
+    ],
+)
+def test_names_and_claims_blind_set_k_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "冰壶 运动 儿童 桌面 玩具",
+        "溜冰 全套 护具 儿童",
+        "翡翠 一手料 原石 毛料",
+        "验钞机 家用 小型",
+        "大数据 精准数据 分析 课程",
+    ],
+)
+def test_blind_set_k_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
