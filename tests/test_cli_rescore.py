@@ -19,7 +19,7 @@ def test_rescore_reports_leads_added_by_a_new_term(db_engine, tmp_path: Path):
     url = db_engine.url.render_as_string(hide_password=False)
     with session_scope(db_engine) as s:
         sweep = new_sweep(s)
-        stored(s, sweep, listing_item("L1", title="宇宙无敌超级好用拖把"))
+        stored(s, sweep, listing_item("L1", title="星河无双超级好用拖把"))
         stored(s, sweep, listing_item("L2", title="纯棉毛巾 三条装"))
     runner = CliRunner()
     first = runner.invoke(main, ["rescore", "--json", "--database-url", url])
@@ -32,8 +32,8 @@ def test_rescore_reports_leads_added_by_a_new_term(db_engine, tmp_path: Path):
     text = promo.read_text(encoding="utf-8")
     text = re.sub(r'version: "[^"]+"', 'version: "2099.1.0"', text, count=1)
     text += (
-        "  - id: cosmic\n    description: 宇宙无敌\n    legal_basis: 《广告法》第九条第三项\n"
-        "    severity: high\n    weight: 5\n    terms: [宇宙无敌]\n"
+        "  - id: cosmic\n    description: 星河无双\n    legal_basis: 《广告法》第九条第三项\n"
+        "    severity: high\n    weight: 5\n    terms: [星河无双]\n"
     )
     promo.write_text(text, encoding="utf-8")
     second = runner.invoke(

@@ -33,7 +33,7 @@ def shipped() -> Scorer:
 @pytest.fixture(scope="module")
 def changed(tmp_path_factory) -> Scorer:
     """The shipped packs with wildlife's ivory rule removed and its pangolin rule weighing 8,
-    and 宇宙第一 added to fake_promotion's absolute terms; both versions bumped."""
+    and 银河第一 added to fake_promotion's absolute terms; both versions bumped."""
     folder = tmp_path_factory.mktemp("packs")
     for path in load_packs().sources.values():
         shutil.copy(path, folder)
@@ -50,7 +50,7 @@ def changed(tmp_path_factory) -> Scorer:
         rules["pangolin"]["weight"] = 8
 
     edit("wildlife", wildlife)
-    edit("fake_promotion", lambda rules, _: rules["absolute_terms"]["terms"].append("宇宙第一"))
+    edit("fake_promotion", lambda rules, _: rules["absolute_terms"]["terms"].append("银河第一"))
     return Scorer(load_packs(folder))
 
 
@@ -63,7 +63,7 @@ def items():
     return [
         listing("L1", "老象牙手镯 包浆", "饰品"),  # ivory: no longer a lead
         listing("L2", "穿山甲片 下奶", "中药材"),  # pangolin: weighs more
-        listing("L3", "宇宙第一好吃的燕窝", "食品"),  # clean until the new term
+        listing("L3", "银河第一好吃的燕窝", "食品"),  # clean until the new term
         shop_item(uscc=None),  # license_display: its pack did not change
         ad_item(),  # fake_promotion and wildlife (pangolin)
     ]
@@ -189,7 +189,7 @@ def test_a_cleared_lead_fires_again_under_the_old_packs(swept, changed, shipped)
 
 
 def test_a_shop_page_text_is_kept_and_scored_again(db_engine, changed):
-    shop = shop_item().model_copy(update={"shop_text": "宇宙第一老字号 统一社会信用代码："})
+    shop = shop_item().model_copy(update={"shop_text": "银河第一老字号 统一社会信用代码："})
     with session_scope(db_engine) as s:
         stored(s, new_sweep(s), shop)
     report = rescore(db_engine, changed)
@@ -206,7 +206,7 @@ def test_render_and_json(swept, changed):
     assert f"  亮照亮证（license_display）：{SHIPPED['license_display']}（未变）" in text
     assert f"  禁限售商品（prohibited_goods）：（无记录） → {SHIPPED['prohibited_goods']}" in text
     lead_id = report.added[0].lead_id
-    added = f"  [线索 {lead_id}] 商品 demo/L3「宇宙第一好吃的燕窝」"
+    added = f"  [线索 {lead_id}] 商品 demo/L3「银河第一好吃的燕窝」"
     assert f"{added} 虚假宣传与违规促销（fake_promotion） 分值 5" in text
     assert "不再命中 1 条（线索保留，已标记不再命中）：" in text
     assert "分值变化 2 条：" in text
