@@ -878,3 +878,43 @@ def test_names_and_claims_blind_set_k_missed(shipped, text, category):
 )
 def test_blind_set_k_look_alikes_stay_clean(shipped, text):
     assert fired(shipped, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 10: what blind_l showed
+        ("象Y 老料佛珠 108颗 包浆厚", "wildlife"),
+        ("大象的门牙 整根老货 雕刻摆件", "wildlife"),
+        ("活化石 Nautilus 整壳 原壳 摆件", "wildlife"),
+        ("三线 野货 深山溪边捡的 金头 背甲完整", "wildlife"),
+        ("硝 磺 炭 配好比例的粉 自制爆竹", "prohibited_goods"),
+        ("Dm种子 自动开花 室内灯种 高THC", "prohibited_goods"),
+        ("蹦迪 嗨 糖果 e仔 彩色小药片", "prohibited_goods"),
+        ("夜店 神仙水 喝了嗨 一小瓶", "prohibited_goods"),
+        ("九jia苗 现货 冷链邮寄", "prohibited_goods"),
+        ("充电头造型 隐形拍 小到看不见", "prohibited_goods"),
+        ("宝妈 精准资源 姓名+手机号 一手", "prohibited_goods"),
+        ("tang尿病人专用 降tang面条 停药也能控", "fake_promotion"),
+        ("老花眼扔掉眼镜 护眼贴", "fake_promotion"),
+        ("躺着掉秤 不用节食 酵素果冻", "fake_promotion"),
+        ("摘镜不是梦 近视回退 儿童眼贴", "fake_promotion"),
+        ("猕猴活体 宠物猴 小猴子 已打疫苗", "wildlife"),  # a vaccinated pet is no vaccine sale
+        ("万能开锁工具 锡纸开锁 全套", "prohibited_goods"),  # 万能开锁 is a tool, not a claim
+    ],
+)
+def test_names_and_claims_blind_set_l_missed(shipped, text, category):
+    assert fired(shipped, text) == {category}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "鹦鹉饲料 虎皮玄凤 谷物 混合",
+        "雪茄剪 不锈钢 双刃 雪茄配件",
+        "SK2 神仙水 精华 230ml",
+        "猫粮 成猫 已打疫苗 驱虫",
+    ],
+)
+def test_blind_set_l_look_alikes_stay_clean(shipped, text):
+    assert fired(shipped, text) == set()
