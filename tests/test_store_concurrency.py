@@ -32,6 +32,7 @@ from store.leads import list_leads
 from store.models import Ad, Lead, Listing, Platform, Shop
 
 SIZE = 150
+LATENCY_S = 0.25
 CATALOGS = {"demo": build_catalog(seed=7, size=SIZE), "demo2": build_catalog(seed=11, size=SIZE)}
 #: Every run changes the status (setting the one it has would write nothing), ends verified.
 ACTOR = "监测员"
@@ -104,7 +105,12 @@ def together(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("together")
     db_url = f"sqlite:///{tmp / 'data' / 'wangjian.db'}"
     profiles = {"demo": "demo", "demo2": demo2_profile(tmp)}
-    with DemoServer(CATALOGS["demo"]) as one, DemoServer(CATALOGS["demo2"]) as two:
+    # A platform's latency keeps both sweeps writing while the CLI runs beside them: an idle
+    # local server answers so fast that a sweep of SIZE listings could end first.
+    with (
+        DemoServer(CATALOGS["demo"], latency_s=LATENCY_S) as one,
+        DemoServer(CATALOGS["demo2"], latency_s=LATENCY_S) as two,
+    ):
         urls = {"demo": one.url, "demo2": two.url}
         sweeps = {code: start_sweep(profiles[code], urls[code], db_url) for code in CATALOGS}
         try:
