@@ -386,7 +386,9 @@ def test_schedule_run_end_to_end_with_a_campaign_no_overlap_and_the_lock(tmp_pat
     next runs and the other one skips them for the lock."""
     today = f"{datetime.now(BEIJING):%Y-%m-%d}"
     data = tmp_path / "data"
-    with DemoServer(build_catalog(seed=7, size=12)) as server:
+    # A platform's latency makes each sweep outlast the 2 s: at full speed twelve listings are
+    # swept in less, and there would be no run of its own to skip.
+    with DemoServer(build_catalog(seed=7, size=12), latency_s=0.4) as server:
         path = write(
             tmp_path,
             f"""
