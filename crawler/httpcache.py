@@ -45,8 +45,10 @@ LEVEL = 3
 #: the first uncommitted one.
 COMMIT_EVERY = 200
 COMMIT_S = 2.0
-#: How long a page's read or write waits for another process's lock on the file.
-LOCK_WAIT_S = 30.0
+#: How long a page's read or write waits for another process's lock on the file. The crawl
+#: waits with it (the storage runs in the reactor's thread), so it is short: a second sweep of
+#: the same platform then goes without a cache (pages fetched in full) rather than stall.
+LOCK_WAIT_S = 0.5
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS pages (key BLOB PRIMARY KEY, entry BLOB NOT NULL) WITHOUT ROWID"
 )

@@ -107,17 +107,18 @@ class DiscountRatio:
     def run(self, record: Record, spec: Any) -> str | None:
         """Fire when the price is at most max_ratio of the stated original price.
 
-        Without a crossed-out price in the data, one the seller wrote (原价399) counts.
+        Without a crossed-out price in the data, one the seller wrote in the title (原价399)
+        counts; not one in the description, where a page's other products stand too.
         """
-        price, original = record.price, record.original_price
+        price, original, named = record.price, record.original_price, "划线价"
         if original is None:
-            original = stated_original_price(record.title, record.description, record.category)
+            original, named = stated_original_price(record.title, record.category), "标题所写原价"
         if price is None or not original or original <= 0 or price < 0:
             return None
         ratio = price / original
         if ratio > spec.max_ratio:
             return None
-        return f"现价为划线价的 {ratio * 100:.1f}%"
+        return f"现价为{named}的 {ratio * 100:.1f}%"
 
 
 @register("ad_label")

@@ -70,9 +70,9 @@ PERMITS = (
 )
 #: Permits whose number has a fixed form: its two letters, then 14 digits.
 PERMIT_FORMATS = {"食品经营许可证": "JY", "食品生产许可证": "SC"}
+_FORMS = {name: rf"{prefix}[1-9]\d{{13}}" for name, prefix in PERMIT_FORMATS.items()}
 PERMIT_NUMBERS = tuple(
-    (re.compile(rf"(?<![0-9A-Za-z]){prefix}[1-9]\d{{13}}(?!\d)"), name)
-    for name, prefix in PERMIT_FORMATS.items()
+    (re.compile(rf"(?<![0-9A-Za-z]){form}(?!\d)"), name) for name, form in _FORMS.items()
 )
 
 
@@ -81,7 +81,9 @@ def _well_formed(name: str, number: str) -> bool:
     prefix = PERMIT_FORMATS.get(name)
     if prefix is None or not number.upper().startswith(prefix):
         return True
-    return re.fullmatch(rf"{prefix}[1-9]\d{{13}}", number.upper()) is not None
+    return re.fullmatch(_FORMS[name], number.upper()) is not None
+
+
 _PERMIT_RE = re.compile(
     "("
     + "|".join(map(re.escape, PERMITS))

@@ -111,6 +111,8 @@ class CompiledRule:
     rule: Rule
     full_id: str
     terms: list[TermSpec]
+    #: The terms normalised, in the same order (what the text is compared with).
+    keys: list[str]
     regexes: list[Pattern]
     fuzzy: list[tuple[str, FuzzySpec]]
     categories: list[str] | None
@@ -242,7 +244,7 @@ class Matcher:
             for rule in pack.rules:
                 cr = self._compile(len(self.rules), p_i, pack, rule)
                 self.rules.append(cr)
-                terms = [normalize_term(spec.term) for spec in cr.terms]
+                terms = cr.keys
                 for t_i, key in enumerate(terms):
                     literal.setdefault(key, []).append((cr.index, TERM, t_i))
                     if rule.phonetic and len(key) >= 2 and any(is_cjk(c) for c in key):
@@ -274,7 +276,8 @@ class Matcher:
             pack=pack,
             rule=rule,
             full_id=f"{pack.id}.{rule.id}",
-            terms=rule.term_specs(),
+            terms=(specs := rule.term_specs()),
+            keys=[normalize_term(spec.term) for spec in specs],
             regexes=[compile_pattern(p) for p in rule.regex],
             fuzzy=[(normalize_term(f.term), f) for f in rule.fuzzy],
             categories=[normalize_term(c) for c in rule.categories] if rule.categories else None,
@@ -413,14 +416,15 @@ class Matcher:
                 spec = self.rules[r_i].terms[t_i]
                 if latin and not all_latin_ok(norm, ns, ne):
                     continue  # 为ma in 华为mate: the seller wrote "mate", not the syllable ma
-                if latin and not _own_characters(written, normalize_term(spec.term)):
+                key = self.rules[r_i].keys[t_i]
+                if latin and not _own_characters(written, key):
                     continue  # 宝pi is not 豹皮: a mixed spelling keeps the term's characters
                 if not latin and (ne - ns != n_chars or not _aligned(norm, ns, ne)):
                     # A homophone puts one character for each of the term's (撕面 is not
                     # 司米安, though both read simian) and stands as a word of the text: 照可塑
                     # in 照/可/塑封 is no drug's name.
                     continue
-                if not latin and written != normalize_term(spec.term) and is_word(written):
+                if not latin and written != key and is_word(written):
                     continue  # an ordinary word or name that sounds like the term
                 if not latin and not _everyday_characters(spec.term):
                     continue  # 大框 for 大𫛭: nobody disguises a name written in rare characters
@@ -435,7 +439,7 @@ class Matcher:
                     continue
                 if (
                     not latin
-                    and _ordinary_phrase(norm.text, ns, ne, normalize_term(spec.term))
+                    and _ordinary_phrase(norm.text, ns, ne, key)
                     and not self._supported(r_i, (ns, ne), out)
                 ):
                     # 来到台湾后 reads as 台湾猴: ordinary words one after the other (台湾, 后)

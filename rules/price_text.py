@@ -31,11 +31,8 @@ def stated_original_price(*texts: str | None) -> float | None:
     paid.
     """
     present = [text for text in texts if text]
-    if any(_SECOND_HAND.search(text) for text in present):
+    found = next((f for text in present if (f := _ORIGINAL.search(text))), None)
+    if found is None or any(_SECOND_HAND.search(text) for text in present):
         return None
-    for text in present:
-        found = _ORIGINAL.search(text)
-        if found:
-            whole, cents = found.group(1).replace(",", ""), found.group(2) or "0"
-            return float(f"{whole}.{cents}")
-    return None
+    whole, cents = found.group(1).replace(",", ""), found.group(2) or "0"
+    return float(f"{whole}.{cents}")

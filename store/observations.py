@@ -132,7 +132,7 @@ class PriceHistory:
                 )
             )
             with self._sessions() as s:
-                known = self._priced[platform] = dict(s.execute(query).tuples().all())
+                known = self._priced[platform] = dict(s.execute(query).all())
         return known
 
     def close(self) -> None:

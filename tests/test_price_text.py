@@ -35,3 +35,16 @@ def test_the_price_after_a_label_is_read(texts, price):
 )
 def test_no_price_or_a_second_hand_one_is_none(texts):
     assert stated_original_price(*texts) is None
+
+
+def test_the_discount_check_reads_the_title_and_says_so():
+    from rules.engine import Scorer
+
+    scorer = Scorer.load()
+    verdict = scorer.score({"title": "到手价仅9.9 原价399 真皮钱包", "price": 9.9})
+    [hit] = [h for h in verdict.hits if h.rule_id == "fake_promotion.fake_discount"]
+    assert hit.note.startswith("现价为标题所写原价的 2.5%"), hit.note
+    # A description holds a page's other products too: its 原价 is not the listing's.
+    assert not scorer.score(
+        {"title": "真皮钱包", "description": "同店推荐 原价399", "price": 9.9}
+    ).lead
